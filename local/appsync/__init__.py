@@ -1,0 +1,1 @@
+"""The local AppSync endpoint: schema, auth, resolvers (QuickJS) and the real-time protocol."""
