@@ -1,0 +1,328 @@
+"""Run APPSYNC_JS resolver modules in QuickJS, with the local `@aws-appsync/utils`.
+
+A resolver file is an ES module. QuickJS (through the `quickjs` package) evaluates scripts,
+so each module is transformed minimally and strictly before it runs:
+
+- `import { util, runtime } from '@aws-appsync/utils'` becomes constants bound to the local
+  implementation in util.js (only those two names, optionally renamed with `as`);
+- `export function name(` becomes `function name(`;
+- any other `import` or `export` form is refused with an error naming the file.
+
+QuickJS contexts are not thread-safe, so every thread gets its own context (util.js loaded
+once per context) and evaluates each module once, on first use.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import re
+import secrets
+import threading
+import time
+import urllib.parse
+import uuid
+from dataclasses import dataclass, field
+from enum import StrEnum
+from importlib import resources
+from typing import Any
+
+import quickjs
+
+UTILS_MODULE = "@aws-appsync/utils"
+ALLOWED_IMPORTS = frozenset({"util", "runtime"})
+HANDLERS = ("request", "response")
+
+_IMPORT = re.compile(
+    r"^[ \t]*import\s*\{(?P<names>[^}]*)\}\s*from\s*(?P<q>['\"])(?P<source>[^'\"]+)(?P=q)[ \t]*;?",
+    re.MULTILINE,
+)
+_EXPORT_FUNCTION = re.compile(r"^([ \t]*)export\s+function\b", re.MULTILINE)
+_OTHER_MODULE_SYNTAX = re.compile(r"^[ \t]*(import|export)\b.*$", re.MULTILINE)
+_DEFINED_FUNCTION = re.compile(r"^[ \t]*function\s+(request|response)\s*\(", re.MULTILINE)
+_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+class AuthType(StrEnum):
+    """What `util.authType()` answers for each AppSync authorization mode."""
+
+    USER_POOL = "User Pool Authorization"
+    IAM = "IAM Authorization"
+    API_KEY = "API Key Authorization"
+    OIDC = "Open ID Connect Authorization"
+    LAMBDA = "Lambda Authorization"
+
+    @classmethod
+    def from_mode(cls, mode: str) -> AuthType:
+        """The util.authType() answer for an AppSync authenticationType name (e.g. AWS_IAM)."""
+        return _AUTH_TYPE_BY_MODE[mode]
+
+
+_AUTH_TYPE_BY_MODE = {
+    "AMAZON_COGNITO_USER_POOLS": AuthType.USER_POOL,
+    "AWS_IAM": AuthType.IAM,
+    "API_KEY": AuthType.API_KEY,
+    "OPENID_CONNECT": AuthType.OIDC,
+    "AWS_LAMBDA": AuthType.LAMBDA,
+}
+
+
+class ModuleSyntaxError(ValueError):
+    """The resolver file uses a module form the APPSYNC_JS emulation does not accept."""
+
+
+class JsExecutionError(RuntimeError):
+    """The resolver code failed in a way AppSync would report as a code error."""
+
+
+@dataclass(frozen=True)
+class ResolverError:
+    """One entry of a GraphQL response's `errors`, as a resolver raised it."""
+
+    message: str
+    error_type: str | None = None
+    data: Any = None
+    error_info: Any = None
+
+    def to_entry(self) -> dict[str, Any]:
+        return {
+            "message": self.message,
+            "errorType": self.error_type,
+            "data": self.data,
+            "errorInfo": self.error_info,
+        }
+
+    @classmethod
+    def from_entry(cls, entry: dict[str, Any]) -> ResolverError:
+        return cls(entry["message"], entry["errorType"], entry["data"], entry["errorInfo"])
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one handler call produced."""
+
+    value: Any
+    error: ResolverError | None
+    appended_errors: tuple[ResolverError, ...] = ()
+    early_return: bool = False
+    skip_to: str | None = None  # "END" or "NEXT" when runtime.earlyReturn passed it
+    stash: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class JsModule:
+    """A transformed resolver module; evaluated lazily once per thread's context."""
+
+    name: str
+    module_id: str
+    script: str
+    runtime: JsRuntime
+
+    def call(self, handler: str, ctx: dict[str, Any], auth_type: AuthType | str) -> Outcome:
+        """Run `request` or `response` with an AppSync-shaped ctx (see make_context)."""
+        if handler not in HANDLERS:
+            raise ValueError(f"unknown handler {handler!r}: expected one of {HANDLERS}")
+        return self.runtime.invoke(self, handler, ctx, str(auth_type))
+
+
+class JsRuntime:
+    """Compiles modules once and runs them in one QuickJS context per thread."""
+
+    def __init__(self) -> None:
+        self._local = threading.local()
+        self._modules: dict[str, JsModule] = {}
+        self._lock = threading.Lock()
+        self._util_source = resources.files("local.appsync").joinpath("util.js").read_text()
+
+    def load(self, code: str, name: str) -> JsModule:
+        """Transform `code` (the file called `name`) once; later loads reuse it.
+
+        The module is also evaluated in this thread's context, so a file that does not
+        parse fails here, naming the file.
+        """
+        module_id = hashlib.sha256(f"{name}\0{code}".encode()).hexdigest()[:24]
+        with self._lock:
+            module = self._modules.get(module_id)
+        if module is None:
+            module = JsModule(name, module_id, transform_module(code, name, module_id), self)
+            self._context_with(module)
+            with self._lock:
+                module = self._modules.setdefault(module_id, module)
+        return module
+
+    def invoke(self, module: JsModule, handler: str, ctx: dict[str, Any], auth: str) -> Outcome:
+        context = self._context_with(module)
+        info = ctx.get("info") or {}
+        state = {
+            "authType": auth,
+            "fieldName": info.get("fieldName"),
+            "parentTypeName": info.get("parentTypeName"),
+        }
+        invoke = context.get("__appsync_invoke")
+        try:
+            raw = invoke(module.module_id, handler, json.dumps(ctx), json.dumps(state))
+        except quickjs.JSException as exc:
+            raise JsExecutionError(f"{module.name} {handler}(): {exc}") from exc
+        return _outcome(json.loads(raw))
+
+    def _context_with(self, module: JsModule) -> quickjs.Context:
+        context: quickjs.Context | None = getattr(self._local, "context", None)
+        if context is None:
+            context = self._new_context()
+            self._local.context = context
+            self._local.loaded = set()
+        if module.module_id not in self._local.loaded:
+            try:
+                context.eval(module.script)
+            except quickjs.JSException as exc:
+                raise ModuleSyntaxError(f"{module.name}: {exc}") from exc
+            self._local.loaded.add(module.module_id)
+        return context
+
+    def _new_context(self) -> quickjs.Context:
+        context = quickjs.Context()
+        # No set_time_limit: the quickjs package refuses Python callbacks when one is set.
+        context.add_callable("__host_uuid4", lambda: str(uuid.uuid4()))
+        context.add_callable("__host_ulid", new_ulid)
+        context.add_callable("__host_base64_encode", _base64_encode)
+        context.add_callable("__host_base64_decode", _base64_decode)
+        context.add_callable("__host_url_encode", _url_encode)
+        context.add_callable("__host_url_decode", urllib.parse.unquote_plus)
+        context.eval(self._util_source)
+        return context
+
+
+def transform_module(code: str, name: str, module_id: str) -> str:
+    """Turn an APPSYNC_JS ES module into a script registering its handlers under module_id."""
+
+    def replace_import(match: re.Match[str]) -> str:
+        if match["source"] != UTILS_MODULE:
+            raise ModuleSyntaxError(f"{name}: import from {match['source']!r} is not allowed")
+        bindings = []
+        for spec in filter(None, (part.strip() for part in match["names"].split(","))):
+            imported, _, alias = (piece.strip() for piece in spec.partition(" as "))
+            if imported not in ALLOWED_IMPORTS:
+                raise ModuleSyntaxError(f"{name}: importing {imported!r} is not emulated")
+            bindings.append(f"const {alias or imported} = __appsync.{imported};")
+        # Same line count as the import, so error line numbers match the file.
+        return " ".join(bindings) + "\n" * match[0].count("\n")
+
+    body = _IMPORT.sub(replace_import, code)
+    body = _EXPORT_FUNCTION.sub(r"\1function", body)
+    leftover = _OTHER_MODULE_SYNTAX.search(body)
+    if leftover:
+        line = body.count("\n", 0, leftover.start()) + 1
+        raise ModuleSyntaxError(f"{name}:{line}: unsupported module syntax: {leftover[0].strip()}")
+    missing = set(HANDLERS) - set(_DEFINED_FUNCTION.findall(body))
+    if missing:
+        raise ModuleSyntaxError(f"{name}: must export {' and '.join(sorted(missing))}(ctx)")
+    return (
+        f"__appsync_modules[{json.dumps(module_id)}] = (function (__appsync) {{ 'use strict'; "
+        f"{body}\n;return {{ request: request, response: response }};\n}})(__appsync_bindings);"
+    )
+
+
+def new_ulid() -> str:
+    """A ULID: 48-bit millisecond timestamp and 80 random bits, Crockford base32."""
+    value = (time.time_ns() // 1_000_000) << 80 | secrets.randbits(80)
+    return "".join(_CROCKFORD[(value >> shift) & 31] for shift in range(125, -1, -5))
+
+
+def _base64_encode(text: str) -> str:
+    return base64.b64encode(text.encode()).decode()
+
+
+def _base64_decode(text: str) -> str:
+    return base64.b64decode(text.encode()).decode()
+
+
+def _url_encode(text: str) -> str:
+    # application/x-www-form-urlencoded as Java's URLEncoder does it (AppSync's reference).
+    return urllib.parse.quote_plus(text, safe="*").replace("~", "%7E")
+
+
+def _outcome(raw: dict[str, Any]) -> Outcome:
+    error = raw["error"]
+    return Outcome(
+        value=raw["value"],
+        error=ResolverError.from_entry(error) if error else None,
+        appended_errors=tuple(ResolverError.from_entry(e) for e in raw["appendedErrors"]),
+        early_return=raw["earlyReturn"],
+        skip_to=raw["skipTo"],
+        stash=raw.get("stash") or {},
+    )
+
+
+def make_info(
+    parent_type_name: str,
+    field_name: str,
+    variables: dict[str, Any] | None = None,
+    selection_set_list: list[str] | None = None,
+    selection_set_graphql: str = "",
+) -> dict[str, Any]:
+    """ctx.info: which field is resolving and what the client selected."""
+    return {
+        "fieldName": field_name,
+        "parentTypeName": parent_type_name,
+        "variables": variables or {},
+        "selectionSetList": selection_set_list or [],
+        "selectionSetGraphQL": selection_set_graphql,
+    }
+
+
+def cognito_identity(claims: dict[str, Any], source_ip: list[str]) -> dict[str, Any]:
+    """ctx.identity for a caller authorized by a Cognito user pool ID token."""
+    return {
+        "sub": claims["sub"],
+        "issuer": claims.get("iss"),
+        "username": claims.get("cognito:username", claims.get("username")),
+        "claims": claims,
+        "sourceIp": source_ip,
+        "defaultAuthStrategy": "ALLOW",
+        "groups": claims.get("cognito:groups"),
+    }
+
+
+def iam_identity(
+    account_id: str, user_arn: str, username: str, source_ip: list[str]
+) -> dict[str, Any]:
+    """ctx.identity for a SigV4-signed caller (no Cognito identity pool involved)."""
+    return {
+        "accountId": account_id,
+        "userArn": user_arn,
+        "username": username,
+        "sourceIp": source_ip,
+        "cognitoIdentityPoolId": None,
+        "cognitoIdentityId": None,
+        "cognitoIdentityAuthType": None,
+        "cognitoIdentityAuthProvider": None,
+    }
+
+
+def make_context(
+    arguments: dict[str, Any],
+    identity: dict[str, Any] | None,
+    *,
+    info: dict[str, Any],
+    source: dict[str, Any] | None = None,
+    stash: dict[str, Any] | None = None,
+    prev: dict[str, Any] | None = None,
+    result: Any = None,
+    error: dict[str, Any] | None = None,
+    request: dict[str, Any] | None = None,
+    env: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """The ctx object an APPSYNC_JS handler receives (ctx.args is added inside QuickJS)."""
+    return {
+        "arguments": arguments,
+        "identity": identity,
+        "source": source,
+        "stash": stash if stash is not None else {},
+        "prev": prev,
+        "result": result,
+        "error": error,
+        "info": info,
+        "request": request or {"headers": {}, "domainName": None},
+        "env": env or {},
+    }

@@ -1,0 +1,136 @@
+"""Run one AppSync resolver (UNIT or PIPELINE) the way AppSync does, for one field.
+
+UNIT:      request -> data source -> response
+PIPELINE:  before (request) -> for each function: request -> data source -> response -> after
+           (each function sees the previous step's value in ctx.prev.result; one stash is
+           shared by every step)
+
+`util.error` / `util.unauthorized` abort the whole resolver: the field is null and the
+error entry ({message, errorType, data, errorInfo}) is reported. `util.appendError` entries
+are collected and reported alongside the value. `runtime.earlyReturn` skips what AppSync
+skips. A data source failure reaches the response handler as ctx.error; AppSync reports
+nothing unless the handler raises it, and so does this executor.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+from local.appsync.dynamodb import DynamoDbSource, UnsupportedRequest
+from local.appsync.js_runtime import AuthType, JsModule, JsRuntime, Outcome, make_context
+from local.appsync.specs import DataSourceSpec, ResolverSpec
+
+
+@dataclass(frozen=True)
+class FieldCall:
+    """Who resolves which field with what: everything ctx is built from."""
+
+    arguments: dict[str, Any]
+    identity: dict[str, Any] | None
+    auth_type: AuthType | str
+    info: dict[str, Any]
+    source: dict[str, Any] | None = None
+    request: dict[str, Any] | None = None
+
+
+class Resolution(NamedTuple):
+    value: Any
+    errors: list[dict[str, Any]]
+
+
+class _Aborted(Exception):
+    """util.error or util.unauthorized ended the resolver."""
+
+
+@dataclass
+class _Run:
+    """The state one resolver execution carries between handlers."""
+
+    call: FieldCall
+    stash: dict[str, Any] = field(default_factory=dict)
+    errors: list[dict[str, Any]] = field(default_factory=list)
+
+    def invoke(self, module: JsModule, handler: str, **ctx_parts: Any) -> Outcome:
+        ctx = make_context(
+            self.call.arguments,
+            self.call.identity,
+            info=self.call.info,
+            source=self.call.source,
+            request=self.call.request,
+            stash=self.stash,
+            **ctx_parts,
+        )
+        outcome = module.call(handler, ctx, self.call.auth_type)
+        self.stash = outcome.stash
+        self.errors.extend(error.to_entry() for error in outcome.appended_errors)
+        if outcome.error is not None:
+            self.errors.append(outcome.error.to_entry())
+            raise _Aborted
+        return outcome
+
+
+class ResolverExecutor:
+    """Executes ResolverSpecs against one JsRuntime and one DynamoDB client."""
+
+    def __init__(self, runtime: JsRuntime, dynamodb_client: Any) -> None:
+        self._runtime = runtime
+        self._dynamodb = dynamodb_client
+
+    def execute(self, spec: ResolverSpec, call: FieldCall) -> Resolution:
+        run = _Run(call)
+        try:
+            value = self._unit(spec, run) if spec.kind == "UNIT" else self._pipeline(spec, run)
+        except _Aborted:
+            return Resolution(None, run.errors)
+        return Resolution(value, run.errors)
+
+    def _unit(self, spec: ResolverSpec, run: _Run) -> Any:
+        if spec.data_source is None:
+            raise ValueError(f"{spec.type_name}.{spec.field_name}: UNIT resolver without source")
+        module = self._runtime.load(spec.code, f"{spec.type_name}.{spec.field_name}")
+        return self._step(module, spec.data_source, run, prev=None).value
+
+    def _pipeline(self, spec: ResolverSpec, run: _Run) -> Any:
+        module = self._runtime.load(spec.code, f"{spec.type_name}.{spec.field_name} (pipeline)")
+        before = run.invoke(module, "request")
+        previous = before.value
+        if not before.early_return:
+            for function in spec.functions:
+                function_module = self._runtime.load(function.code, function.name)
+                step = self._step(function_module, function.data_source, run, {"result": previous})
+                previous = step.value
+                if step.early_return and step.skip_to == "END":
+                    break
+        return run.invoke(module, "response", prev={"result": previous}).value
+
+    def _step(
+        self, module: JsModule, source: DataSourceSpec, run: _Run, prev: dict[str, Any] | None
+    ) -> Outcome:
+        """request -> data source -> response, or the request's early return."""
+        request = run.invoke(module, "request", prev=prev)
+        if request.early_return:
+            return request
+        result, error = self._call_source(source, request.value)
+        response = run.invoke(module, "response", prev=prev, result=result, error=error)
+        return response
+
+    def _call_source(self, source: DataSourceSpec, request: Any) -> tuple[Any, Any]:
+        if not isinstance(request, Mapping):
+            raise UnsupportedRequest(f"{source.name}: the request handler returned {request!r}")
+        if source.type == "NONE":
+            unknown = set(request) - {"payload"}
+            if unknown:
+                raise UnsupportedRequest(f"{source.name}: NONE request with {sorted(unknown)}")
+            return request.get("payload"), None
+        if source.table_name is None:
+            raise ValueError(f"{source.name}: AMAZON_DYNAMODB data source without a table")
+        return DynamoDbSource(self._dynamodb, source.table_name).execute(request)
+
+
+def execute(
+    spec: ResolverSpec, call: FieldCall, *, runtime: JsRuntime, dynamodb_client: Any
+) -> Resolution:
+    """Resolve one field: (value, AppSync error entries)."""
+    return ResolverExecutor(runtime, dynamodb_client).execute(spec, call)

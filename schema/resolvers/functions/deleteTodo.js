@@ -1,0 +1,36 @@
+/**
+ * Second step of deleteTodo: delete the todo, only if it still exists and, when
+ * expectedVersion is given, still has that version (otherwise ConflictError).
+ */
+import { util } from '@aws-appsync/utils';
+
+export function request(ctx) {
+  const { id, expectedVersion } = ctx.args.input;
+  return {
+    operation: 'DeleteItem',
+    key: util.dynamodb.toMapValues({ id }),
+    condition: deleteCondition(expectedVersion),
+  };
+}
+
+export function response(ctx) {
+  const { error } = ctx;
+  if (error && error.type === 'DynamoDB:ConditionalCheckFailedException') {
+    util.error('The todo was changed or deleted by another request', 'ConflictError');
+  }
+  if (error) {
+    util.error(error.message, error.type);
+  }
+  return ctx.result;
+}
+
+function deleteCondition(expectedVersion) {
+  if (util.isNull(expectedVersion)) {
+    return { expression: 'attribute_exists(id)' };
+  }
+  return {
+    expression: 'attribute_exists(id) AND #storedVersion = :expected',
+    expressionNames: { '#storedVersion': 'version' },
+    expressionValues: util.dynamodb.toMapValues({ ':expected': expectedVersion }),
+  };
+}

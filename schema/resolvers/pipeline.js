@@ -1,0 +1,12 @@
+/**
+ * Before and after steps of the updateTodo and deleteTodo pipelines. The work happens in
+ * functions/: authorizeWrite, then updateTodo or deleteTodo. The field resolves to the
+ * last function's result.
+ */
+export function request() {
+  return {};
+}
+
+export function response(ctx) {
+  return ctx.prev.result;
+}

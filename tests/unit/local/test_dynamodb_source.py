@@ -1,0 +1,291 @@
+"""The AMAZON_DYNAMODB data source executor against an in-process moto DynamoDB."""
+
+import threading
+import time
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from local.appsync.dynamodb import DynamoDbSource, UnsupportedRequest
+
+TABLE = "Todos"
+
+
+@pytest.fixture
+def source(monkeypatch):
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.setenv(name, "testing")
+    with mock_aws():
+        client = boto3.client("dynamodb", region_name="us-east-1")
+        client.create_table(
+            TableName=TABLE,
+            BillingMode="PAY_PER_REQUEST",
+            AttributeDefinitions=[
+                {"AttributeName": "id", "AttributeType": "S"},
+                {"AttributeName": "owner", "AttributeType": "S"},
+                {"AttributeName": "createdAt", "AttributeType": "S"},
+            ],
+            KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+            GlobalSecondaryIndexes=[
+                {
+                    "IndexName": "byOwner",
+                    "KeySchema": [
+                        {"AttributeName": "owner", "KeyType": "HASH"},
+                        {"AttributeName": "createdAt", "KeyType": "RANGE"},
+                    ],
+                    "Projection": {"ProjectionType": "ALL"},
+                }
+            ],
+        )
+        yield DynamoDbSource(client, TABLE)
+
+
+def put(source, todo_id, owner="o", created="2024-01-01T00:00:00.000Z", version=1, **extra):
+    values = {"owner": {"S": owner}, "createdAt": {"S": created}, "version": {"N": version}}
+    values.update(extra)
+    request = {"operation": "PutItem", "key": {"id": {"S": todo_id}}, "attributeValues": values}
+    return source.execute(request)
+
+
+def get(source, todo_id):
+    return source.execute({"operation": "GetItem", "key": {"id": {"S": todo_id}}})
+
+
+def test_put_then_get_returns_plain_json(source):
+    # GIVEN an item with every common attribute type
+    result, error = put(
+        source,
+        "1",
+        title={"S": "t"},
+        done={"BOOL": True},
+        ratio={"N": "0.5"},
+        gone={"NULL": True},
+        tags={"L": [{"S": "a"}, {"N": 2}]},
+        meta={"M": {"k": {"S": "v"}}},
+    )
+    assert error is None
+    # WHEN it is read back
+    item, error = get(source, "1")
+    # THEN it comes back as plain JSON with numbers as numbers, like AppSync's ctx.result
+    assert error is None
+    assert item == result
+    assert item == {
+        "id": "1",
+        "owner": "o",
+        "createdAt": "2024-01-01T00:00:00.000Z",
+        "version": 1,
+        "title": "t",
+        "done": True,
+        "ratio": 0.5,
+        "gone": None,
+        "tags": ["a", 2],
+        "meta": {"k": "v"},
+    }
+
+
+def test_get_of_a_missing_key_is_none(source):
+    assert get(source, "nope") == (None, None)
+
+
+def test_conditional_put_on_an_existing_key_reports_appsync_error_type(source):
+    # GIVEN an existing item
+    put(source, "1")
+    # WHEN it is put again with attribute_not_exists(id)
+    request = {
+        "operation": "PutItem",
+        "key": {"id": {"S": "1"}},
+        "attributeValues": {"owner": {"S": "x"}},
+        "condition": {"expression": "attribute_not_exists(id)"},
+    }
+    result, error = source.execute(request)
+    # THEN ctx.error carries DynamoDB's code with AppSync's prefix, and nothing changed
+    assert result is None
+    assert error["type"] == "DynamoDB:ConditionalCheckFailedException"
+    assert error["message"]
+    assert get(source, "1")[0]["owner"] == "o"
+
+
+def update_version(source, todo_id, expected):
+    return source.execute(
+        {
+            "operation": "UpdateItem",
+            "key": {"id": {"S": todo_id}},
+            "update": {
+                "expression": "SET #v = #v + :one",
+                "expressionNames": {"#v": "version"},
+                "expressionValues": {":one": {"N": 1}},
+            },
+            "condition": {
+                "expression": "#v = :expected",
+                "expressionNames": {"#v": "version"},
+                "expressionValues": {":expected": {"N": expected}},
+            },
+        }
+    )
+
+
+def test_update_returns_the_new_item(source):
+    put(source, "1")
+    result, error = update_version(source, "1", 1)
+    assert error is None
+    assert result["version"] == 2
+
+
+def test_update_with_a_failing_condition_is_a_conditional_check_error(source):
+    put(source, "1", version=3)
+    result, error = update_version(source, "1", 1)
+    assert result is None
+    assert error["type"] == "DynamoDB:ConditionalCheckFailedException"
+    assert get(source, "1")[0]["version"] == 3
+
+
+def test_delete_returns_the_old_item(source):
+    put(source, "1")
+    result, error = source.execute({"operation": "DeleteItem", "key": {"id": {"S": "1"}}})
+    assert error is None
+    assert result["id"] == "1"
+    assert get(source, "1") == (None, None)
+
+
+class SlowClient:
+    """A stand-in client that records how many writes are in flight at once."""
+
+    def __init__(self):
+        self.in_flight = 0
+        self.most_in_flight = 0
+        self._count_lock = threading.Lock()
+
+    def update_item(self, **params):
+        with self._count_lock:
+            self.in_flight += 1
+            self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        time.sleep(0.02)
+        with self._count_lock:
+            self.in_flight -= 1
+        return {"Attributes": {"id": {"S": "1"}}}
+
+
+def test_writes_are_serialized_so_conditional_writes_stay_atomic():
+    # GIVEN 8 threads writing through two data sources at the same moment
+    client = SlowClient()
+    sources = [DynamoDbSource(client, TABLE), DynamoDbSource(client, "Other")]
+    barrier = threading.Barrier(8)
+
+    def writer(n):
+        barrier.wait()
+        sources[n % 2].execute(
+            {
+                "operation": "UpdateItem",
+                "key": {"id": {"S": "1"}},
+                "update": {"expression": "SET a = :a", "expressionValues": {":a": {"N": n}}},
+            }
+        )
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    # THEN no two writes were ever in flight together (one process-wide lock)
+    assert client.most_in_flight == 1
+
+
+def query_page(source, owner, limit, token=None):
+    return source.execute(
+        {
+            "operation": "Query",
+            "index": "byOwner",
+            "query": {
+                "expression": "#o = :o",
+                "expressionNames": {"#o": "owner"},
+                "expressionValues": {":o": {"S": owner}},
+            },
+            "scanIndexForward": False,
+            "limit": limit,
+            "nextToken": token,
+        }
+    )
+
+
+def test_query_on_index_pages_cover_every_item_once_newest_first(source):
+    # GIVEN 7 items of owner "a" and 3 of owner "b"
+    for n in range(7):
+        put(source, f"a{n}", owner="a", created=f"2024-01-01T00:00:0{n}.000Z")
+    for n in range(3):
+        put(source, f"b{n}", owner="b")
+    # WHEN owner "a" is queried 3 at a time, following nextToken
+    seen, token, sizes = [], None, []
+    while True:
+        page, error = query_page(source, "a", 3, token)
+        assert error is None
+        sizes.append(len(page["items"]))
+        seen += [item["id"] for item in page["items"]]
+        token = page["nextToken"]
+        if token is None:
+            break
+    # THEN every item of "a" came exactly once, newest first, in pages of at most 3
+    assert seen == [f"a{n}" for n in reversed(range(7))]
+    assert sizes == [3, 3, 1]
+
+
+def test_next_token_is_an_opaque_string(source):
+    for n in range(3):
+        put(source, f"a{n}", owner="a", created=f"2024-01-01T00:00:0{n}.000Z")
+    page, _ = query_page(source, "a", 1)
+    assert isinstance(page["nextToken"], str)
+    assert page["scannedCount"] == 1
+
+
+def test_a_token_not_issued_here_is_an_error(source):
+    result, error = query_page(source, "a", 1, token="not-a-token")
+    assert result is None
+    assert error["type"] == "DynamoDB:ValidationException"
+
+
+def test_scan_pages_cover_the_table(source):
+    for n in range(5):
+        put(source, f"x{n}")
+    ids, token = [], None
+    while True:
+        page, _ = source.execute({"operation": "Scan", "limit": 2, "nextToken": token})
+        ids += [item["id"] for item in page["items"]]
+        token = page["nextToken"]
+        if token is None:
+            break
+    assert sorted(ids) == [f"x{n}" for n in range(5)]
+
+
+def test_scan_filter_applies(source):
+    put(source, "1", owner="a")
+    put(source, "2", owner="b")
+    page, _ = source.execute(
+        {
+            "operation": "Scan",
+            "filter": {
+                "expression": "#o = :o",
+                "expressionNames": {"#o": "owner"},
+                "expressionValues": {":o": {"S": "b"}},
+            },
+        }
+    )
+    assert [item["id"] for item in page["items"]] == ["2"]
+
+
+@pytest.mark.parametrize(
+    "request_object",
+    [
+        {"operation": "BatchGetItem", "tables": {}},
+        {"operation": "GetItem"},
+        {"operation": "GetItem", "key": {"id": {"S": "1"}}, "version": "2018-05-29"},
+        {
+            "operation": "PutItem",
+            "key": {"id": {"S": "1"}},
+            "condition": {"expression": "attribute_not_exists(id)", "equalsIgnore": ["v"]},
+        },
+        {"operation": "PutItem", "key": {"id": {"X": "1"}}},
+    ],
+)
+def test_requests_outside_the_emulation_fail_loudly(source, request_object):
+    with pytest.raises(UnsupportedRequest):
+        source.execute(request_object)
