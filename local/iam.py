@@ -1,0 +1,172 @@
+"""Evaluate identity-based IAM policies for `appsync:GraphQL` on a field ARN.
+
+The rules are IAM's for a single account without boundaries or session policies: an explicit
+Deny wins, then any Allow, otherwise the request is implicitly denied. Actions match without
+regard to case, resources with case; both take `*` and `?` wildcards. A statement that applies
+to the request but carries a Condition (or a policy variable) is refused loudly: this
+evaluator does not pretend to understand what it cannot check.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+from urllib.parse import unquote
+
+GRAPHQL_ACTION = "appsync:GraphQL"
+
+
+class PolicyError(Exception):
+    """A policy uses something this evaluator does not support."""
+
+
+@dataclass(frozen=True)
+class Policy:
+    name: str  # for explanations: "role/MyRole/inline/Default" or a managed policy ARN
+    document: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    reason: str
+
+
+def field_arn(api_arn: str, type_name: str, field_name: str) -> str:
+    return f"{api_arn}/types/{type_name}/fields/{field_name}"
+
+
+def evaluate(policies: Iterable[Policy], action: str, resource: str) -> Decision:
+    """Decide whether the policies allow `action` on `resource`."""
+    allowed_by: str | None = None
+    for policy in policies:
+        for index, statement in enumerate(_statements(policy)):
+            if not _applies(statement, action, resource):
+                continue
+            where = f"statement {statement.get('Sid', index)} of {policy.name}"
+            if "Condition" in statement:
+                raise PolicyError(f"{where} has a Condition, which is not supported locally")
+            effect = statement.get("Effect")
+            if effect == "Deny":
+                return Decision(False, f"explicitly denied by {where}")
+            if effect == "Allow":
+                allowed_by = allowed_by or where
+            else:
+                raise PolicyError(f"{where} has Effect {effect!r}")
+    if allowed_by is not None:
+        return Decision(True, f"allowed by {allowed_by}")
+    return Decision(False, "no statement allows it (implicit deny)")
+
+
+def _statements(policy: Policy) -> list[Mapping[str, Any]]:
+    statements = policy.document.get("Statement", [])
+    return [statements] if isinstance(statements, Mapping) else list(statements)
+
+
+def _applies(statement: Mapping[str, Any], action: str, resource: str) -> bool:
+    if "Principal" in statement or "NotPrincipal" in statement:
+        raise PolicyError("Principal is not valid in an identity-based policy")
+    return _matches(statement, "Action", action, ignore_case=True) and _matches(
+        statement, "Resource", resource, ignore_case=False
+    )
+
+
+def _matches(statement: Mapping[str, Any], element: str, value: str, ignore_case: bool) -> bool:
+    positive, negative = statement.get(element), statement.get(f"Not{element}")
+    if (positive is None) == (negative is None):
+        raise PolicyError(f"a statement needs exactly one of {element} and Not{element}")
+    patterns = _as_list(positive if positive is not None else negative)
+    hit = any(_glob(pattern, ignore_case).fullmatch(value) for pattern in patterns)
+    return hit if positive is not None else not hit
+
+
+def _as_list(value: Any) -> list[str]:
+    return [value] if isinstance(value, str) else list(value)
+
+
+@lru_cache(maxsize=1024)
+def _glob(pattern: str, ignore_case: bool) -> re.Pattern[str]:
+    if "${" in pattern:
+        raise PolicyError(f"policy variables are not supported locally: {pattern!r}")
+    regex = "".join(
+        ".*" if char == "*" else "." if char == "?" else re.escape(char) for char in pattern
+    )
+    return re.compile(regex, re.IGNORECASE if ignore_case else 0)
+
+
+# ---------------------------------------------------------------------------------------------
+# Where the policies come from: local IAM (moto), through the ordinary IAM API
+
+
+class IamPolicySource:
+    """Reads the identity-based policies of a role or user from an IAM client."""
+
+    def __init__(self, iam_client: Any) -> None:
+        self._iam = iam_client
+
+    def for_principal(self, principal_arn: str) -> list[Policy]:
+        """Policies of an IAM role, an assumed-role session (its role) or an IAM user."""
+        resource = principal_arn.split(":", 5)[-1]
+        kind, _, rest = resource.partition("/")
+        if kind in ("role", "assumed-role"):
+            name = rest.split("/")[-1] if kind == "role" else rest.split("/")[0]
+            return self._role_policies(name)
+        if kind == "user":
+            return self._user_policies(rest.split("/")[-1])
+        raise PolicyError(f"no identity policies for principal {principal_arn!r}")
+
+    def _role_policies(self, role: str) -> list[Policy]:
+        inline = [
+            Policy(
+                f"role/{role}/inline/{name}",
+                _document(self._iam.get_role_policy(RoleName=role, PolicyName=name)),
+            )
+            for name in self._pages("list_role_policies", "PolicyNames", RoleName=role)
+        ]
+        attached = self._pages("list_attached_role_policies", "AttachedPolicies", RoleName=role)
+        return inline + [self._managed(item["PolicyArn"]) for item in attached]
+
+    def _user_policies(self, user: str) -> list[Policy]:
+        policies = [
+            Policy(
+                f"user/{user}/inline/{name}",
+                _document(self._iam.get_user_policy(UserName=user, PolicyName=name)),
+            )
+            for name in self._pages("list_user_policies", "PolicyNames", UserName=user)
+        ]
+        attached = self._pages("list_attached_user_policies", "AttachedPolicies", UserName=user)
+        policies += [self._managed(item["PolicyArn"]) for item in attached]
+        for group in self._pages("list_groups_for_user", "Groups", UserName=user):
+            policies += self._group_policies(group["GroupName"])
+        return policies
+
+    def _group_policies(self, group: str) -> list[Policy]:
+        policies = [
+            Policy(
+                f"group/{group}/inline/{name}",
+                _document(self._iam.get_group_policy(GroupName=group, PolicyName=name)),
+            )
+            for name in self._pages("list_group_policies", "PolicyNames", GroupName=group)
+        ]
+        attached = self._pages("list_attached_group_policies", "AttachedPolicies", GroupName=group)
+        return policies + [self._managed(item["PolicyArn"]) for item in attached]
+
+    def _managed(self, policy_arn: str) -> Policy:
+        version = self._iam.get_policy(PolicyArn=policy_arn)["Policy"]["DefaultVersionId"]
+        response = self._iam.get_policy_version(PolicyArn=policy_arn, VersionId=version)
+        return Policy(policy_arn, _document(response["PolicyVersion"]))
+
+    def _pages(self, operation: str, key: str, **params: str) -> list[Any]:
+        paginator = self._iam.get_paginator(operation)
+        return [item for page in paginator.paginate(**params) for item in page[key]]
+
+
+def _document(response: Mapping[str, Any]) -> Mapping[str, Any]:
+    document = response["PolicyDocument"] if "PolicyDocument" in response else response["Document"]
+    if isinstance(document, str):  # IAM returns URL-encoded JSON; boto3 usually decodes it
+        document = json.loads(unquote(document))
+    return dict(document)
