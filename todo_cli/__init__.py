@@ -1,0 +1,1 @@
+"""`todo`: a command-line client for the todo REST API, deployed or local."""
