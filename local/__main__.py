@@ -1,0 +1,85 @@
+"""`python -m local`: run the synthesized stack on 127.0.0.1 until Ctrl-C or SIGTERM."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+import time
+from pathlib import Path
+
+from local.lambda_pool import InvocationError
+from local.stack import LocalStack, Settings, write_outputs
+from local.template import TemplateError
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m local", description=__doc__)
+    parser.add_argument("--cdk-out", type=Path, default=Path("cdk.out"))
+    parser.add_argument("--stage", default="dev", help="picks the stack TodoApp-<stage>")
+    parser.add_argument("--stack", help="stack name (overrides --stage)")
+    parser.add_argument("--region", default="us-east-1")
+    parser.add_argument("--outputs", type=Path, default=Path("local-outputs.json"))
+    parser.add_argument("--aws-port", type=int, default=4566)
+    parser.add_argument("--graphql-port", type=int, default=4000)
+    parser.add_argument("--rest-port", type=int, default=3000)
+    parser.add_argument("--lambda-workers", type=int, default=4)
+    parser.add_argument("--verbose", action="store_true")
+    return parser.parse_args(argv)
+
+
+async def serve(args: argparse.Namespace) -> int:
+    started = time.perf_counter()
+    stack_name = args.stack or f"TodoApp-{args.stage}"
+    stack = LocalStack(
+        Settings(
+            cdk_out=args.cdk_out,
+            stack_name=stack_name,
+            region=args.region,
+            aws_port=args.aws_port,
+            graphql_port=args.graphql_port,
+            rest_port=args.rest_port,
+            lambda_workers=args.lambda_workers,
+        )
+    )
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    try:
+        outputs = await stack.start()
+    except (TemplateError, InvocationError, OSError, ValueError) as error:
+        await stack.stop()
+        print(f"local stack failed to start: {error}", file=sys.stderr)
+        return 1
+    write_outputs(args.outputs, stack_name, outputs)
+    print(
+        f"Local stack ready in {time.perf_counter() - started:.1f}s: "
+        f"REST {outputs.get('RestApiUrl')} GraphQL {outputs.get('GraphQLUrl')} "
+        f"(outputs in {args.outputs}; Ctrl-C stops)",
+        flush=True,
+    )
+    try:
+        await stop.wait()
+    finally:
+        await stack.stop()
+    print("Local stack stopped.", flush=True)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(name)s %(levelname)s %(message)s",
+        stream=sys.stderr,
+    )
+    for noisy in ("werkzeug", "botocore", "urllib3", "aiohttp.access"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    return asyncio.run(serve(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

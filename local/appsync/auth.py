@@ -1,0 +1,109 @@
+"""Request-level auth of the local AppSync endpoint.
+
+AppSync picks the auth mode from the request itself: a SigV4 `Authorization` header means IAM,
+any other `Authorization` value is a user-pool JWT. Whatever fails here is a request-level
+failure (HTTP 401, `UnauthorizedException`); per-field rules are the executor's job.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from local.appsync.executor import COGNITO, IAM, Caller
+
+SIGV4_PREFIX = "AWS4-HMAC-SHA256"
+
+# (token) -> verified claims; raises on any failure
+JwtVerifier = Callable[[str], dict[str, Any]]
+# (method, path, query, headers, body) -> principal dict with at least "arn" and "account_id";
+# raises on any failure
+SigV4Verifier = Callable[[str, str, str, Mapping[str, str], bytes], dict[str, Any]]
+
+
+class AuthFailure(Exception):
+    """Request-level auth failed; `str(self)` is the message AppSync would return."""
+
+
+@dataclass(frozen=True)
+class RequestAuthenticator:
+    enabled_modes: frozenset[str]
+    verify_jwt: JwtVerifier
+    verify_sigv4: SigV4Verifier
+
+    def authenticate(
+        self,
+        method: str,
+        path: str,
+        query: str,
+        headers: Mapping[str, str],
+        body: bytes,
+        source_ip: str,
+    ) -> Caller:
+        authorization = _header(headers, "authorization")
+        if not authorization:
+            raise AuthFailure("Valid authorization header not provided.")
+        if authorization.startswith(SIGV4_PREFIX):
+            if IAM not in self.enabled_modes:
+                raise AuthFailure("IAM authorization is not enabled for this API.")
+            try:
+                principal = self.verify_sigv4(method, path, query, headers, body)
+            except Exception as error:  # the verifier's reason goes to the log, not the client
+                raise AuthFailure(
+                    "The request signature we calculated does not match the signature you provided."
+                ) from error
+            return iam_caller(principal, source_ip)
+        if COGNITO not in self.enabled_modes:
+            raise AuthFailure("Valid authorization header not provided.")
+        token = authorization.removeprefix("Bearer ").strip()
+        try:
+            claims = self.verify_jwt(token)
+        except Exception as error:
+            raise AuthFailure(_jwt_message(error)) from error
+        return cognito_caller(claims, source_ip)
+
+
+def cognito_caller(claims: dict[str, Any], source_ip: str) -> Caller:
+    groups = claims.get("cognito:groups") or []
+    identity = {
+        "sub": claims["sub"],
+        "issuer": claims.get("iss"),
+        "username": claims.get("cognito:username") or claims.get("username"),
+        "claims": claims,
+        "sourceIp": [source_ip],
+        "defaultAuthStrategy": "ALLOW",
+        "groups": list(groups) or None,
+    }
+    return Caller(mode=COGNITO, identity=identity, groups=tuple(groups))
+
+
+def iam_caller(principal: dict[str, Any], source_ip: str) -> Caller:
+    identity = {
+        "accountId": principal.get("account_id"),
+        "cognitoIdentityPoolId": None,
+        "cognitoIdentityId": None,
+        "sourceIp": [source_ip],
+        "username": principal.get("user_id") or principal.get("access_key_id"),
+        "userArn": principal.get("arn"),
+        "cognitoIdentityAuthType": None,
+        "cognitoIdentityAuthProvider": None,
+    }
+    return Caller(mode=IAM, identity=identity, principal_arn=principal.get("arn"))
+
+
+def _header(headers: Mapping[str, str], name: str) -> str | None:
+    for key, value in headers.items():
+        if key.lower() == name:
+            return value
+    return None
+
+
+def _jwt_message(error: Exception) -> str:
+    if "expired" in str(error).lower():
+        return "Token has expired."
+    return "Valid authorization header not provided."
+
+
+def unauthorized_body(message: str) -> dict[str, Any]:
+    return {"errors": [{"errorType": "UnauthorizedException", "message": message}]}

@@ -1,0 +1,243 @@
+"""Read the AppSync part of the synthesized template into what the local endpoint runs.
+
+Every property of the AppSync resources is either used, deliberately ignored (and listed so
+the runner can say so at start-up), or refused with the resource and property named.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from local.appsync.specs import DataSourceSpec, FunctionSpec, ResolverSpec
+from local.template import Assembly, Resolver, TemplateError
+
+API = "AWS::AppSync::GraphQLApi"
+SCHEMA = "AWS::AppSync::GraphQLSchema"
+DATA_SOURCE = "AWS::AppSync::DataSource"
+FUNCTION = "AWS::AppSync::FunctionConfiguration"
+RESOLVER = "AWS::AppSync::Resolver"
+
+SUPPORTED_RUNTIME = {"Name": "APPSYNC_JS", "RuntimeVersion": "1.0.0"}
+
+# property -> why the local endpoint does not act on it
+IGNORED = {
+    API: {
+        "Name": "naming only",
+        "LogConfig": "logs go to the runner's console",
+        "XrayEnabled": "no X-Ray locally",
+        "Tags": "no effect on behaviour",
+        "Visibility": "the local endpoint is on loopback only",
+        "ResolverCountLimit": "not enforced locally",
+        "ApiType": "GRAPHQL is the only type served",
+        "EnvironmentVariables": "none used",
+    },
+    DATA_SOURCE: {
+        "ServiceRoleArn": "the local endpoint reads the table directly; the data source role's "
+        "policy is checked by cdk-nag and cfn-lint, not evaluated locally",
+        "Description": "documentation only",
+    },
+    FUNCTION: {"Description": "documentation only", "FunctionVersion": "JS functions only"},
+    RESOLVER: {"MaxBatchSize": "no batching locally", "MetricsConfig": "no metrics locally"},
+}
+USED = {
+    API: {
+        "AuthenticationType",
+        "AdditionalAuthenticationProviders",
+        "UserPoolConfig",
+        "QueryDepthLimit",
+        "IntrospectionConfig",
+    },
+    SCHEMA: {"ApiId", "Definition"},
+    DATA_SOURCE: {"ApiId", "Name", "Type", "DynamoDBConfig"},
+    FUNCTION: {"ApiId", "Name", "DataSourceName", "Code", "CodeS3Location", "Runtime"},
+    RESOLVER: {
+        "ApiId",
+        "TypeName",
+        "FieldName",
+        "Kind",
+        "DataSourceName",
+        "PipelineConfig",
+        "Code",
+        "CodeS3Location",
+        "Runtime",
+    },
+}
+
+
+@dataclass(frozen=True)
+class AppSyncConfig:
+    api_logical_id: str
+    schema_sdl: str
+    default_mode: str
+    additional_modes: tuple[str, ...]
+    user_pool_id: str | None
+    query_depth_limit: int
+    introspection: bool
+    resolvers: dict[tuple[str, str], ResolverSpec]
+    ignored: tuple[str, ...]  # "Type.Property: reason" lines for the start-up log
+
+
+def register_api(
+    assembly: Assembly,
+    physical_ids: dict[str, Any],
+    *,
+    region: str,
+    account: str,
+    graphql_url: str,
+    realtime_url: str,
+) -> str:
+    """Give the API its local identity (id, URLs, ARN) so intrinsics resolve to it."""
+    (logical_id,) = _one(assembly, API)
+    api_id = "local" + secrets.token_hex(8)
+    arn = f"arn:aws:appsync:{region}:{account}:apis/{api_id}"
+    physical_ids[logical_id] = {
+        "Ref": arn,
+        "ApiId": api_id,
+        "GraphQLUrl": graphql_url,
+        "RealtimeUrl": realtime_url,
+        "Arn": arn,
+        "GraphQLDns": graphql_url.split("/")[2],
+        "RealtimeDns": realtime_url.split("/")[2],
+    }
+    return api_id
+
+
+def read_appsync(
+    assembly: Assembly, resolver: Resolver, physical_ids: dict[str, Any]
+) -> AppSyncConfig:
+    (api_id,) = _one(assembly, API)
+    api = _properties(assembly, resolver, API, api_id)
+    additional = tuple(
+        p["AuthenticationType"] for p in api.get("AdditionalAuthenticationProviders", [])
+    )
+    introspection = api.get("IntrospectionConfig", "ENABLED") == "ENABLED"
+
+    (schema_id,) = _one(assembly, SCHEMA)
+    schema = _properties(assembly, resolver, SCHEMA, schema_id)
+    if "Definition" not in schema:
+        raise TemplateError(f"{schema_id}: only an inline Definition is supported locally")
+
+    sources = _data_sources(assembly, resolver, physical_ids)
+    functions = _functions(assembly, resolver, physical_ids, sources)
+    resolvers = _resolvers(assembly, resolver, sources, functions)
+    return AppSyncConfig(
+        api_logical_id=api_id,
+        schema_sdl=schema["Definition"],
+        default_mode=api["AuthenticationType"],
+        additional_modes=additional,
+        user_pool_id=api.get("UserPoolConfig", {}).get("UserPoolId"),
+        query_depth_limit=int(api.get("QueryDepthLimit", 0)),
+        introspection=introspection,
+        resolvers=resolvers,
+        ignored=_ignored_lines(assembly),
+    )
+
+
+def _one(assembly: Assembly, type_name: str) -> list[str]:
+    found = list(assembly.resources(type_name))
+    if len(found) != 1:
+        raise TemplateError(
+            f"the local runner serves exactly one {type_name}; the template has {len(found)}"
+        )
+    return found
+
+
+def _properties(
+    assembly: Assembly, resolver: Resolver, type_name: str, logical_id: str
+) -> dict[str, Any]:
+    raw = assembly.resource(logical_id).get("Properties", {})
+    unknown = set(raw) - USED[type_name] - set(IGNORED.get(type_name, {}))
+    if unknown:
+        raise TemplateError(
+            f"{logical_id} ({type_name}): the local runner cannot emulate "
+            f"{', '.join(sorted(unknown))}"
+        )
+    used = {k: v for k, v in raw.items() if k in USED[type_name]}
+    resolved = resolver.resolve(used, where=logical_id)
+    runtime = resolved.get("Runtime")
+    if runtime is not None and runtime != SUPPORTED_RUNTIME:
+        raise TemplateError(f"{logical_id}: Runtime {runtime} is not supported locally")
+    return resolved
+
+
+def _code(assembly: Assembly, logical_id: str, props: dict[str, Any]) -> str:
+    if "Code" in props:
+        return str(props["Code"])
+    location = props.get("CodeS3Location")
+    if not location:
+        raise TemplateError(f"{logical_id}: a resolver without Code (VTL) is not supported locally")
+    key = str(location).split("/", 3)[-1]
+    return assembly.asset_path_for_s3_key(key).read_text(encoding="utf-8")
+
+
+def _data_sources(
+    assembly: Assembly, resolver: Resolver, physical_ids: dict[str, Any]
+) -> dict[str, DataSourceSpec]:
+    sources = {}
+    for logical_id in assembly.resources(DATA_SOURCE):
+        props = _properties(assembly, resolver, DATA_SOURCE, logical_id)
+        name, kind = props["Name"], props["Type"]
+        if kind == "AMAZON_DYNAMODB":
+            spec = DataSourceSpec(name, "AMAZON_DYNAMODB", props["DynamoDBConfig"]["TableName"])
+        elif kind == "NONE":
+            spec = DataSourceSpec(name, "NONE")
+        else:
+            raise TemplateError(f"{logical_id}: data source type {kind} is not emulated locally")
+        sources[name] = spec
+        physical_ids[logical_id] = {"Ref": name, "Name": name, "DataSourceArn": name}
+    return sources
+
+
+def _functions(
+    assembly: Assembly,
+    resolver: Resolver,
+    physical_ids: dict[str, Any],
+    sources: dict[str, DataSourceSpec],
+) -> dict[str, FunctionSpec]:
+    functions = {}
+    for logical_id in assembly.resources(FUNCTION):
+        # The function id is its logical id locally; register it before resolving references.
+        physical_ids[logical_id] = {"Ref": logical_id, "FunctionId": logical_id}
+        props = _properties(assembly, resolver, FUNCTION, logical_id)
+        functions[logical_id] = FunctionSpec(
+            name=props["Name"],
+            code=_code(assembly, logical_id, props),
+            data_source=sources[props["DataSourceName"]],
+        )
+    return functions
+
+
+def _resolvers(
+    assembly: Assembly,
+    resolver: Resolver,
+    sources: dict[str, DataSourceSpec],
+    functions: dict[str, FunctionSpec],
+) -> dict[tuple[str, str], ResolverSpec]:
+    specs = {}
+    for logical_id in assembly.resources(RESOLVER):
+        props = _properties(assembly, resolver, RESOLVER, logical_id)
+        kind = props.get("Kind", "UNIT")
+        key = (props["TypeName"], props["FieldName"])
+        code = _code(assembly, logical_id, props)
+        if kind == "PIPELINE":
+            ids = props.get("PipelineConfig", {}).get("Functions", [])
+            specs[key] = ResolverSpec(
+                *key, "PIPELINE", code, None, tuple(functions[i] for i in ids)
+            )
+        else:
+            specs[key] = ResolverSpec(*key, "UNIT", code, sources[props["DataSourceName"]])
+    return specs
+
+
+def _ignored_lines(assembly: Assembly) -> tuple[str, ...]:
+    lines = []
+    for type_name, reasons in IGNORED.items():
+        present = {
+            prop
+            for resource in assembly.resources(type_name).values()
+            for prop in resource.get("Properties", {})
+        }
+        lines.extend(f"{type_name}.{p}: {reasons[p]}" for p in sorted(present & set(reasons)))
+    return tuple(lines)

@@ -1,0 +1,327 @@
+"""Wire the local stack together from cdk.out: moto, the AppSync endpoint, the REST gateway.
+
+Everything comes from the synthesized template and its assets; this module only decides the
+local addresses and hands each part what the template says about it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import secrets
+import socket
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from local.appsync import resolvers as resolver_runtime
+from local.appsync.auth import RequestAuthenticator
+from local.appsync.executor import COGNITO, AppSyncExecutor, Caller
+from local.appsync.from_template import AppSyncConfig, read_appsync, register_api
+from local.appsync.js_runtime import AuthType, JsRuntime
+from local.appsync.server import create_appsync_app
+from local.appsync.specs import ResolverSpec
+from local.aws import LocalAws, client, credentials_lookup, provision, pseudo_parameters
+from local.iam import GRAPHQL_ACTION, IamPolicySource, evaluate, field_arn
+from local.lambda_pool import LambdaPool
+from local.rest.gateway import create_rest_app
+from local.rest.routes import CognitoAuthorizer, RestRoutes, read_rest_routes
+from local.sigv4 import verify_request
+from local.template import DEFAULT_ACCOUNT, Assembly, Resolver, TemplateError, load_assembly
+from local.tokens import ID_OR_ACCESS_TOKEN, ID_TOKEN_ONLY, CognitoTokenVerifier
+
+log = logging.getLogger("local")
+
+PRELUDE = (Path(__file__).parent / "appsync" / "prelude.graphql").read_text(encoding="utf-8")
+FUNCTION = "AWS::Lambda::Function"
+FUNCTION_PROPERTIES_USED = {"Code", "Handler", "Runtime", "Role", "Environment", "Timeout"}
+FUNCTION_PROPERTIES_IGNORED = {
+    "Architectures": "runs on this machine's CPU",
+    "MemorySize": "reported to the handler, not enforced",
+    "LoggingConfig": "logs go to the runner's console",
+    "TracingConfig": "no X-Ray locally",
+    "FunctionName": "naming only",
+    "Description": "documentation only",
+}
+CREDENTIAL_SECONDS = 12 * 3600  # the longest role session; a local run rarely outlives it
+
+
+@dataclass(frozen=True)
+class Settings:
+    cdk_out: Path = Path("cdk.out")
+    stack_name: str | None = None
+    region: str = "us-east-1"
+    host: str = "127.0.0.1"
+    aws_port: int = 0
+    graphql_port: int = 0
+    rest_port: int = 0
+    lambda_workers: int = 4
+
+
+@dataclass
+class LocalStack:
+    settings: Settings
+    outputs: dict[str, str] = field(default_factory=dict)
+    executor: AppSyncExecutor | None = None
+    _aws: LocalAws | None = None
+    _runners: list[web.AppRunner] = field(default_factory=list)
+    _pools: list[LambdaPool] = field(default_factory=list)
+
+    async def start(self) -> dict[str, str]:
+        s = self.settings
+        assembly = load_assembly(s.cdk_out, s.stack_name)
+        graphql_sock, graphql_base = _listen(s.host, s.graphql_port)
+        rest_sock, rest_base = _listen(s.host, s.rest_port)
+        self._aws = LocalAws(s.region, port=s.aws_port).start()
+        endpoint = self._aws.endpoint
+
+        ids: dict[str, Any] = {}
+        api_id = register_api(
+            assembly,
+            ids,
+            region=s.region,
+            account=DEFAULT_ACCOUNT,
+            graphql_url=f"{graphql_base}/graphql",
+            realtime_url=f"{graphql_base.replace('http', 'ws', 1)}/graphql",
+        )
+        rest_api_id = _register_rest_and_functions(assembly, ids, s.region)
+        resources = provision(assembly, endpoint, s.region, known_ids=ids)
+        ids.update(resources.physical_ids)
+        resolver = Resolver(assembly, ids, pseudo_parameters(assembly, s.region))
+
+        appsync = read_appsync(assembly, resolver, ids)
+        for line in appsync.ignored:
+            log.info("AppSync, not emulated: %s", line)
+        self.executor = self._appsync_executor(appsync, ids[appsync.api_logical_id]["Arn"])
+        authenticator = RequestAuthenticator(
+            frozenset([appsync.default_mode, *appsync.additional_modes]),
+            verify_jwt=self._jwt_verifier(appsync),
+            verify_sigv4=lambda m, p, q, h, b: verify_request(
+                method=m,
+                path=p,
+                query_string=q,
+                headers=h,
+                body=b,
+                region=s.region,
+                service="appsync",
+                lookup=credentials_lookup,
+            ).principal(),
+        )
+        await self._serve(create_appsync_app(self.executor, authenticator), graphql_sock)
+
+        routes = read_rest_routes(assembly, resolver)
+        invokers = {}
+        for function_id in routes.function_ids:
+            pool = await self._function_pool(assembly, resolver, function_id, endpoint)
+            invokers[function_id] = pool.invoke
+        rest_app = create_rest_app(routes, self._rest_authorizer(), invokers)
+        await self._serve(rest_app, rest_sock)
+
+        deployed_rest = f"https://{rest_api_id}.execute-api.{s.region}.amazonaws.com/"
+        self.outputs = {
+            key: str(resolver.resolve(output["Value"], where=f"Outputs.{key}")).replace(
+                deployed_rest, rest_base + "/"
+            )
+            for key, output in assembly.outputs.items()
+        }
+        self.outputs["AwsEndpoint"] = endpoint
+        log.debug("API %s, REST %s, routes %s", api_id, rest_api_id, _route_list(routes))
+        return self.outputs
+
+    async def stop(self) -> None:
+        for pool in self._pools:
+            await pool.close()
+        for runner in reversed(self._runners):
+            await runner.cleanup()
+        if self._aws is not None:
+            self._aws.stop()
+
+    # -- parts -----------------------------------------------------------------------------
+
+    def _appsync_executor(self, config: AppSyncConfig, api_arn: str) -> AppSyncExecutor:
+        assert self._aws is not None
+        runtime = JsRuntime()
+        dynamodb = self._aws.client("dynamodb")
+        policies = IamPolicySource(self._aws.client("iam"))
+
+        def run_resolver(
+            spec: ResolverSpec,
+            arguments: dict[str, Any],
+            caller: Caller,
+            source: Any,
+            info: dict[str, Any],
+            headers: dict[str, str],
+        ) -> tuple[Any, list[dict[str, Any]]]:
+            call = resolver_runtime.FieldCall(
+                arguments=arguments,
+                identity=caller.identity,
+                auth_type=AuthType.from_mode(caller.mode),
+                info=info,
+                source=source,
+                request={"headers": headers, "domainName": None},
+            )
+            value, errors = resolver_runtime.execute(
+                spec, call, runtime=runtime, dynamodb_client=dynamodb
+            )
+            return value, list(errors)
+
+        def policy_allows(caller: Caller, type_name: str, field_name: str) -> bool:
+            if caller.principal_arn is None:
+                return False
+            decision = evaluate(
+                policies.for_principal(caller.principal_arn),
+                GRAPHQL_ACTION,
+                field_arn(api_arn, type_name, field_name),
+            )
+            if not decision.allowed:
+                log.info(
+                    "IAM denied %s on %s.%s: %s",
+                    caller.principal_arn,
+                    type_name,
+                    field_name,
+                    decision.reason,
+                )
+            return decision.allowed
+
+        return AppSyncExecutor(
+            config.schema_sdl,
+            PRELUDE,
+            default_mode=config.default_mode,
+            additional_modes=config.additional_modes,
+            resolvers=config.resolvers,
+            run_resolver=run_resolver,
+            policy_check=policy_allows,
+            query_depth_limit=config.query_depth_limit,
+            introspection=config.introspection,
+        )
+
+    def _verifier(self, user_pool_id: str) -> CognitoTokenVerifier:
+        assert self._aws is not None
+        return CognitoTokenVerifier(
+            self.settings.region, user_pool_id, jwks=self._aws.signing_key.public_jwks
+        )
+
+    def _jwt_verifier(self, config: AppSyncConfig) -> Any:
+        if COGNITO not in (config.default_mode, *config.additional_modes):
+            return _refuse
+        if not config.user_pool_id:
+            raise TemplateError("the GraphQL API uses Cognito but names no UserPoolConfig")
+        verifier = self._verifier(config.user_pool_id)
+        return lambda token: verifier.verify(token, token_uses=ID_OR_ACCESS_TOKEN)
+
+    def _rest_authorizer(self) -> Any:
+        verifiers: dict[str, CognitoTokenVerifier] = {}
+
+        def authorize(token: str, authorizer: CognitoAuthorizer) -> dict[str, Any]:
+            failures = []
+            for pool_id in authorizer.user_pool_ids:
+                verifier = verifiers.setdefault(pool_id, self._verifier(pool_id))
+                try:
+                    # Without OAuth scopes on the method, API Gateway wants an ID token.
+                    return verifier.verify(token, token_uses=ID_TOKEN_ONLY)
+                except Exception as error:
+                    failures.append(error)
+            raise failures[0] if failures else PermissionError("no user pool")
+
+        return authorize
+
+    async def _function_pool(
+        self, assembly: Assembly, resolver: Resolver, function_id: str, endpoint: str
+    ) -> LambdaPool:
+        raw = assembly.resource(function_id).get("Properties", {})
+        unknown = set(raw) - FUNCTION_PROPERTIES_USED - set(FUNCTION_PROPERTIES_IGNORED)
+        if unknown:
+            raise TemplateError(
+                f"{function_id} ({FUNCTION}): cannot emulate {', '.join(sorted(unknown))}"
+            )
+        props = resolver.resolve(
+            {k: v for k, v in raw.items() if k in FUNCTION_PROPERTIES_USED}, where=function_id
+        )
+        if not str(props["Runtime"]).startswith("python"):
+            raise TemplateError(f"{function_id}: runtime {props['Runtime']} is not emulated")
+        code_dir = assembly.asset_path_for_s3_key(props["Code"]["S3Key"])
+        access_key, secret, token = _role_credentials(endpoint, self.settings.region, props["Role"])
+        name = resolver.resolve({"Ref": function_id})
+        environment = {
+            **{k: str(v) for k, v in props.get("Environment", {}).get("Variables", {}).items()},
+            "AWS_REGION": self.settings.region,
+            "AWS_DEFAULT_REGION": self.settings.region,
+            "AWS_ACCESS_KEY_ID": access_key,
+            "AWS_SECRET_ACCESS_KEY": secret,
+            "AWS_SESSION_TOKEN": token,
+            "AWS_LAMBDA_FUNCTION_NAME": name,
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(raw.get("MemorySize", 128)),
+            "POWERTOOLS_TRACE_DISABLED": "true",  # no X-Ray daemon locally
+        }
+        pool = LambdaPool(
+            props["Handler"],
+            code_dir,
+            environment,
+            size=self.settings.lambda_workers,
+            timeout_s=float(props.get("Timeout", 3)),
+            function_name=name,
+        )
+        await pool.start()
+        self._pools.append(pool)
+        return pool
+
+    async def _serve(self, app: web.Application, sock: socket.socket) -> None:
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        await web.SockSite(runner, sock).start()
+        self._runners.append(runner)
+
+
+def _listen(host: str, port: int) -> tuple[socket.socket, str]:
+    """Bind now, so the URL is known before the template's references are resolved."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(128)
+    bound_host, bound_port = sock.getsockname()[:2]
+    return sock, f"http://{bound_host}:{bound_port}"
+
+
+def _register_rest_and_functions(assembly: Assembly, ids: dict[str, Any], region: str) -> str:
+    """Local ids for what the gateway serves, so policies and outputs can refer to them."""
+    rest_api_id = ""
+    for logical_id in assembly.resources("AWS::ApiGateway::RestApi"):
+        rest_api_id = secrets.token_hex(5)
+        ids[logical_id] = {"Ref": rest_api_id, "RootResourceId": f"{rest_api_id}-root"}
+    for logical_id in assembly.resources(FUNCTION):
+        name = f"{assembly.stack_name}-{logical_id}"[:64]
+        arn = f"arn:aws:lambda:{region}:{DEFAULT_ACCOUNT}:function:{name}"
+        ids[logical_id] = {"Ref": name, "Arn": arn}
+    return rest_api_id
+
+
+def _role_credentials(endpoint: str, region: str, role_arn: str) -> tuple[str, str, str]:
+    sts = client("sts", endpoint, region)
+    response = sts.assume_role(
+        RoleArn=role_arn, RoleSessionName="local-lambda", DurationSeconds=CREDENTIAL_SECONDS
+    )
+    creds = response["Credentials"]
+    return creds["AccessKeyId"], creds["SecretAccessKey"], creds["SessionToken"]
+
+
+def _refuse(_token: str) -> dict[str, Any]:
+    raise PermissionError("this API does not accept user pool tokens")
+
+
+def _route_list(routes: RestRoutes) -> list[str]:
+    return [f"{m.http_method} {m.resource_path}" for m in routes.methods]
+
+
+def write_outputs(path: Path, stack_name: str, outputs: dict[str, str]) -> None:
+    """The `cdk deploy --outputs-file` shape: {stack name: {output key: value}}."""
+    path.write_text(json.dumps({stack_name: outputs}, indent=2) + "\n", encoding="utf-8")
+
+
+async def run_until_stopped(stack: LocalStack, stop: asyncio.Event) -> None:
+    try:
+        await stop.wait()
+    finally:
+        await stack.stop()
