@@ -68,8 +68,9 @@ class PoolClosed(RuntimeError):
 
 
 def _print_line(line: str) -> None:
-    sys.stdout.write(line + "\n")
-    sys.stdout.flush()
+    # stderr, like the runner's own logs: stdout carries only the runner's ready line.
+    sys.stderr.write(line + "\n")
+    sys.stderr.flush()
 
 
 @dataclass(eq=False)  # identity semantics: workers live in sets

@@ -291,6 +291,10 @@ def _register_rest_and_functions(assembly: Assembly, ids: dict[str, Any], region
     for logical_id in assembly.resources("AWS::ApiGateway::RestApi"):
         rest_api_id = secrets.token_hex(5)
         ids[logical_id] = {"Ref": rest_api_id, "RootResourceId": f"{rest_api_id}-root"}
+    for logical_id, resource in assembly.all_resources().items():
+        if resource.get("Type", "").startswith("AWS::ApiGateway::") and logical_id not in ids:
+            # A stage's Ref is its name; other API Gateway ids only need to be unique.
+            ids[logical_id] = resource.get("Properties", {}).get("StageName", logical_id)
     for logical_id in assembly.resources(FUNCTION):
         name = f"{assembly.stack_name}-{logical_id}"[:64]
         arn = f"arn:aws:lambda:{region}:{DEFAULT_ACCOUNT}:function:{name}"

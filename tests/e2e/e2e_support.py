@@ -1,0 +1,144 @@
+"""Clients and helpers for the end-to-end tests: the synthesized stack (cdk.out) running locally.
+
+The stack runs in this process on its own event loop thread, so tests can also reach what a
+deployed stack would never show (the run's token-signing key, to mint an expired token).
+Clients talk to it only over HTTP on 127.0.0.1, exactly as they would to AWS.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+import requests
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+
+from local.stack import LocalStack, Settings
+
+ROOT = Path(__file__).resolve().parents[2]
+CDK_OUT = Path(os.environ.get("E2E_CDK_OUT", ROOT / "cdk.out"))
+STACK_NAME = "TodoApp-dev"
+REGION = "us-east-1"
+PASSWORD = "Corr3ct-Horse-Battery!"
+DUMMY = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+TODO_FIELDS = "id owner title completed version createdAt updatedAt"
+
+
+class RunningStack:
+    """LocalStack on a background event loop; `outputs` is what local-outputs.json holds."""
+
+    def __init__(self) -> None:
+        if not (CDK_OUT / f"{STACK_NAME}.template.json").exists():
+            pytest.fail("cdk.out has no TodoApp-dev template: run `make synth` (make test does)")
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+        self.stack = LocalStack(Settings(cdk_out=CDK_OUT, stack_name=STACK_NAME, region=REGION))
+        self.outputs: dict[str, str] = self._run(self.stack.start(), timeout=120)
+
+    def _run(self, coroutine: Any, timeout: float) -> Any:
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout)
+
+    def close(self) -> None:
+        self._run(self.stack.stop(), timeout=60)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(10)
+
+    def aws(self, service: str) -> Any:
+        return boto3.client(
+            service, endpoint_url=self.outputs["AwsEndpoint"], region_name=REGION, **DUMMY
+        )
+
+    @property
+    def signing_key(self) -> Any:
+        assert self.stack._aws is not None
+        return self.stack._aws.signing_key
+
+
+@dataclass
+class User:
+    """A signed-in Cognito user with a REST session and direct AppSync access."""
+
+    stack: RunningStack
+    email: str
+    sub: str
+    id_token: str
+    access_token: str
+    rest: requests.Session = field(default_factory=requests.Session)
+
+    def __post_init__(self) -> None:
+        self.rest.headers["Authorization"] = self.id_token
+
+    def url(self, path: str) -> str:
+        return self.stack.outputs["RestApiUrl"].rstrip("/") + path
+
+    def create(self, title: str, **extra: Any) -> dict[str, Any]:
+        response = self.rest.post(self.url("/items"), json={"title": title, **extra}, timeout=10)
+        assert response.status_code == 201, response.text
+        return response.json()
+
+    def list_all(self, **params: Any) -> list[dict[str, Any]]:
+        """Every page of GET /items."""
+        items: list[dict[str, Any]] = []
+        token = None
+        while True:
+            query = {**params, **({"nextToken": token} if token else {})}
+            response = self.rest.get(self.url("/items"), params=query, timeout=10)
+            assert response.status_code == 200, response.text
+            page = response.json()
+            items.extend(page["items"])
+            token = page["nextToken"]
+            if not token:
+                return items
+
+    def graphql(self, query: str, variables: dict[str, Any] | None = None) -> requests.Response:
+        return graphql(self.stack, query, variables, {"Authorization": self.id_token})
+
+
+def graphql(
+    stack: RunningStack,
+    query: str,
+    variables: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
+) -> requests.Response:
+    body = json.dumps({"query": query, "variables": variables or {}})
+    return requests.post(
+        stack.outputs["GraphQLUrl"],
+        data=body,
+        headers={"Content-Type": "application/json", **(headers or {})},
+        timeout=10,
+    )
+
+
+def sigv4_headers(
+    stack: RunningStack,
+    credentials: Credentials,
+    body: str,
+    *,
+    region: str = REGION,
+    service: str = "appsync",
+) -> dict[str, str]:
+    """Headers botocore's signer (independent of the handler's) puts on a GraphQL POST."""
+    request = AWSRequest(
+        method="POST",
+        url=stack.outputs["GraphQLUrl"],
+        data=body.encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    SigV4Auth(credentials, service, region).add_auth(request)
+    return dict(request.headers.items())
+
+
+def role_credentials(stack: RunningStack, role_arn: str) -> Credentials:
+    response = stack.aws("sts").assume_role(RoleArn=role_arn, RoleSessionName="e2e")
+    c = response["Credentials"]
+    return Credentials(c["AccessKeyId"], c["SecretAccessKey"], c["SessionToken"])

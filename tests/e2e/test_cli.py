@@ -1,0 +1,66 @@
+"""The `todo` command, run as a user runs it, against the local stack's outputs file."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from e2e_support import STACK_NAME, RunningStack
+
+
+def run_todo(outputs: Path, session: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "todo_cli.main", "--outputs", str(outputs)]
+    command += ["--session", str(session), *args]
+    return subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
+
+
+def todo_json(outputs: Path, session: Path, *args: str) -> Any:
+    result = run_todo(outputs, session, "--json", *args)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_cli_manages_todos_end_to_end(stack: RunningStack, tmp_path: Path):
+    # GIVEN the stack's outputs file, as `make up` writes it
+    outputs = tmp_path / "local-outputs.json"
+    outputs.write_text(json.dumps({STACK_NAME: stack.outputs}))
+    session = tmp_path / "session.json"
+    email = f"cli-{secrets.token_hex(3)}@example.com"
+    password = "Corr3ct-Horse-Battery!"
+    # WHEN a user is created, signs in, adds, completes and deletes a todo with the CLI
+    todo_json(outputs, session, "create-user", "--email", email, "--password", password)
+    todo_json(outputs, session, "signin", "--email", email, "--password", password)
+    added = todo_json(outputs, session, "add", "water the plants")
+    listed = todo_json(outputs, session, "list")
+    completed = todo_json(outputs, session, "complete", added["id"])
+    todo_json(outputs, session, "delete", added["id"])
+    after = todo_json(outputs, session, "list")
+    # THEN each step did what it says, through the REST API
+    assert added["title"] == "water the plants"
+    assert [t["id"] for t in listed["items"]] == [added["id"]]
+    assert (completed["completed"], completed["version"]) == (True, 2)
+    assert after == {"items": []}
+    assert oct(session.stat().st_mode & 0o777) == "0o600"
+
+
+def test_cli_reports_an_api_error_in_one_line_without_traceback(
+    stack: RunningStack, tmp_path: Path
+):
+    outputs = tmp_path / "local-outputs.json"
+    outputs.write_text(json.dumps({STACK_NAME: stack.outputs}))
+    session = tmp_path / "session.json"
+    email = f"cli-{secrets.token_hex(3)}@example.com"
+    password = "Corr3ct-Horse-Battery!"
+    todo_json(outputs, session, "create-user", "--email", email, "--password", password)
+    todo_json(outputs, session, "signin", "--email", email, "--password", password)
+    # WHEN the user completes an id that does not exist
+    result = run_todo(outputs, session, "complete", "no-such-id")
+    # THEN one error line, a non-zero exit, no traceback
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "404" in result.stderr or "not found" in result.stderr.lower()

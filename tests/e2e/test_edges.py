@@ -1,0 +1,202 @@
+"""The auth edges: SigV4 for the function's role, Cognito tokens at the REST and GraphQL doors."""
+
+from __future__ import annotations
+
+import json
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import botocore.auth
+import jwt
+import pytest
+import requests
+from botocore.credentials import Credentials
+from cryptography.hazmat.primitives.asymmetric import rsa
+from e2e_support import TODO_FIELDS, RunningStack, User, graphql, role_credentials, sigv4_headers
+
+GET_TODO = f"query($id: ID!) {{ getTodo(id: $id) {{ {TODO_FIELDS} }} }}"
+LIST = "query { listTodos(limit: 1) { items { id } } }"
+CREATE = 'mutation($o: String!) { createTodo(input: {owner: $o, title: "signed"}) { id owner } }'
+
+
+def body_of(query: str, variables: dict[str, Any] | None = None) -> str:
+    return json.dumps({"query": query, "variables": variables or {}})
+
+
+def assert_request_refused(response: requests.Response) -> None:
+    """AppSync's request-level refusal: HTTP 401 with UnauthorizedException."""
+    assert response.status_code == 401, response.text
+    assert response.json()["errors"][0]["errorType"] == "UnauthorizedException"
+
+
+def post_signed(stack: RunningStack, body: str, headers: dict[str, str]) -> requests.Response:
+    return requests.post(stack.outputs["GraphQLUrl"], data=body, headers=headers, timeout=10)
+
+
+# -- the function's role, signed with botocore (independent of the handler's signer) --------
+
+
+def test_function_role_can_call_its_granted_fields(
+    stack: RunningStack, alice: User, function_role: Credentials
+):
+    # WHEN the role creates a todo for alice and reads it back, signed with SigV4
+    body = body_of(CREATE, {"o": alice.sub})
+    created = post_signed(stack, body, sigv4_headers(stack, function_role, body)).json()
+    todo_id = created["data"]["createTodo"]["id"]
+    read_body = body_of(GET_TODO, {"id": todo_id})
+    read = post_signed(stack, read_body, sigv4_headers(stack, function_role, read_body)).json()
+    # THEN both succeed and alice sees the todo through REST
+    assert created["data"]["createTodo"]["owner"] == alice.sub
+    assert read["data"]["getTodo"]["id"] == todo_id
+    assert todo_id in {t["id"] for t in alice.list_all()}
+
+
+def test_unsigned_request_is_refused(stack: RunningStack):
+    assert_request_refused(graphql(stack, LIST))
+
+
+def test_wrong_secret_is_refused(stack: RunningStack, function_role: Credentials):
+    forged = Credentials(function_role.access_key, "not-the-secret", function_role.token)
+    body = body_of(LIST)
+    assert_request_refused(post_signed(stack, body, sigv4_headers(stack, forged, body)))
+
+
+def test_tampered_body_is_refused(stack: RunningStack, alice: User, function_role: Credentials):
+    signed = body_of(CREATE, {"o": alice.sub})
+    headers = sigv4_headers(stack, function_role, signed)
+    tampered = signed.replace("signed", "hacked")
+    assert_request_refused(post_signed(stack, tampered, headers))
+
+
+def test_stale_date_is_refused(
+    stack: RunningStack, function_role: Credentials, monkeypatch: pytest.MonkeyPatch
+):
+    # GIVEN a request botocore signed ten minutes ago (AppSync allows five minutes of skew)
+    body = body_of(LIST)
+    ten_minutes_ago = datetime.now(UTC).replace(tzinfo=None) - timedelta(minutes=10)
+    monkeypatch.setattr(botocore.auth, "get_current_datetime", lambda: ten_minutes_ago)
+    headers = sigv4_headers(stack, function_role, body)
+    monkeypatch.undo()
+    # THEN it is refused
+    assert headers["X-Amz-Date"] == ten_minutes_ago.strftime("%Y%m%dT%H%M%SZ")
+    assert_request_refused(post_signed(stack, body, headers))
+
+
+def test_missing_session_token_is_refused(stack: RunningStack, function_role: Credentials):
+    without_token = Credentials(function_role.access_key, function_role.secret_key)
+    body = body_of(LIST)
+    assert_request_refused(post_signed(stack, body, sigv4_headers(stack, without_token, body)))
+
+
+def test_role_without_the_grant_gets_unauthorized_field_errors(stack: RunningStack, alice: User):
+    # GIVEN another role in the account, which anyone may assume but which has no grant
+    iam = stack.aws("iam")
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"}],
+    }
+    role = iam.create_role(RoleName="no-grant", AssumeRolePolicyDocument=json.dumps(trust))
+    credentials = role_credentials(stack, role["Role"]["Arn"])
+    # WHEN it calls the fields the function's role may call
+    body = body_of(CREATE, {"o": alice.sub})
+    response = post_signed(stack, body, sigv4_headers(stack, credentials, body))
+    # THEN the signature is accepted but every field is refused with AppSync's shape
+    assert response.status_code == 200
+    payload = response.json()
+    assert payload["data"] == {"createTodo": None}
+    assert payload["errors"][0]["errorType"] == "Unauthorized"
+    assert alice.list_all() == []
+
+
+# -- Cognito tokens at both doors ------------------------------------------------------------
+
+
+def _forge(claims: dict[str, Any], key: Any, kid: str) -> str:
+    return jwt.encode(claims, key, algorithm="RS256", headers={"kid": kid})
+
+
+def _claims(token: str) -> dict[str, Any]:
+    return jwt.decode(token, options={"verify_signature": False})
+
+
+def _rest_status(user: User, token: str) -> int:
+    return requests.get(
+        user.url("/items"), headers={"Authorization": token}, timeout=10
+    ).status_code
+
+
+def test_expired_token_is_refused_at_both_doors(stack: RunningStack, alice: User):
+    # GIVEN alice's ID token re-signed with the run's real key but expired a minute ago
+    key = stack.signing_key
+    claims = {**_claims(alice.id_token), "exp": int(time.time()) - 60}
+    expired = _forge(claims, key.key.as_pem(private=True), key.kid)
+    # THEN both the REST authorizer and AppSync refuse it
+    assert _rest_status(alice, expired) == 401
+    assert_request_refused(graphql(stack, LIST, headers={"Authorization": expired}))
+
+
+def test_same_claims_signed_with_another_key_are_refused(stack: RunningStack, alice: User):
+    other_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    forged = _forge(_claims(alice.id_token), other_key, stack.signing_key.kid)
+    assert _rest_status(alice, forged) == 401
+    assert_request_refused(graphql(stack, LIST, headers={"Authorization": forged}))
+
+
+def test_token_from_another_user_pool_is_refused(stack: RunningStack, alice: User):
+    # GIVEN a second user pool on the same local Cognito, and a user signed in there
+    cognito = stack.aws("cognito-idp")
+    pool = cognito.create_user_pool(PoolName="elsewhere")["UserPool"]["Id"]
+    client = cognito.create_user_pool_client(
+        UserPoolId=pool, ClientName="c", ExplicitAuthFlows=["ALLOW_USER_PASSWORD_AUTH"]
+    )["UserPoolClient"]["ClientId"]
+    cognito.admin_create_user(UserPoolId=pool, Username="eve", MessageAction="SUPPRESS")
+    cognito.admin_set_user_password(
+        UserPoolId=pool, Username="eve", Password="Corr3ct-Horse-Battery!", Permanent=True
+    )
+    tokens = cognito.initiate_auth(
+        ClientId=client,
+        AuthFlow="USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": "eve", "PASSWORD": "Corr3ct-Horse-Battery!"},
+    )["AuthenticationResult"]
+    # THEN its tokens open neither door of this stack
+    assert _rest_status(alice, tokens["IdToken"]) == 401
+    assert_request_refused(graphql(stack, LIST, headers={"Authorization": tokens["IdToken"]}))
+
+
+def test_access_token_is_refused_where_an_id_token_is_required(alice: User):
+    # API Gateway's Cognito authorizer (no OAuth scopes) takes ID tokens only.
+    assert _rest_status(alice, alice.access_token) == 401
+    # AppSync's user-pool mode accepts access tokens too, as AWS does.
+    assert alice.graphql(LIST).status_code == 200
+
+
+def test_garbage_token_is_refused_at_both_doors(stack: RunningStack, alice: User):
+    assert _rest_status(alice, "not-a-jwt") == 401
+    assert_request_refused(graphql(stack, LIST, headers={"Authorization": "not-a-jwt"}))
+
+
+# -- optimistic locking under concurrency ------------------------------------------------------
+
+
+def test_concurrent_updates_with_the_same_version_have_exactly_one_winner(alice: User):
+    # GIVEN a todo at version 1
+    todo = alice.create("contended")
+    item = alice.url(f"/items/{todo['id']}")
+
+    def update(n: int) -> requests.Response:
+        session = requests.Session()
+        session.headers["Authorization"] = alice.id_token
+        return session.patch(item, json={"title": f"writer {n}", "version": 1}, timeout=30)
+
+    # WHEN eight clients update it at once, all expecting version 1
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        responses = list(pool.map(update, range(8)))
+    # THEN exactly one wins, the others get 409, and the stored todo is the winner's
+    statuses = sorted(r.status_code for r in responses)
+    assert statuses == [200] + [409] * 7
+    winner = next(r.json() for r in responses if r.status_code == 200)
+    final = alice.rest.get(item, timeout=10).json()
+    assert final["version"] == 2
+    assert final["title"] == winner["title"]
