@@ -36,7 +36,9 @@ synth: setup
 up: synth
 	$(PY) -m local --stage $(STAGE)
 
+# The end-to-end tests run the dev stack from cdk.out, so they need a fresh dev synth.
 test: setup
+	$(CDK) synth -c stage=dev --quiet
 	$(PY) -m pytest
 
 test-unit: setup
@@ -46,6 +48,7 @@ test-infra: setup
 	$(PY) -m pytest tests/infra
 
 test-e2e: setup
+	$(CDK) synth -c stage=dev --quiet
 	$(PY) -m pytest tests/e2e
 
 lint: setup
