@@ -13,7 +13,7 @@ pytestmark = pytest.mark.skipif(not ESLINT.exists(), reason="node_modules not in
 
 
 def lint(cwd: Path, target: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(  # noqa: S603 - fixed argv: the repo's own eslint binary
+    return subprocess.run(
         [str(ESLINT), "--no-warn-ignored", target],
         cwd=cwd,
         capture_output=True,

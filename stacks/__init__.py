@@ -1,0 +1,1 @@
+"""The CDK constructs of the todo backend: one concern per module, wired by TodoStack."""

@@ -1,0 +1,22 @@
+"""Module-scoped synths of the dev and prod stages: each test module synthesizes once."""
+
+import sys
+from pathlib import Path
+
+import pytest
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+if str(PROJECT_ROOT) not in sys.path:  # `tests.infra.cdk_synth` and app.py's `stacks`
+    sys.path.insert(0, str(PROJECT_ROOT))
+
+from tests.infra.cdk_synth import Synthesized, synthesize  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def dev(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
+    return synthesize("dev", tmp_path_factory.mktemp("cdk-dev"))
+
+
+@pytest.fixture(scope="module")
+def prod(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
+    return synthesize("prod", tmp_path_factory.mktemp("cdk-prod"))
