@@ -10,10 +10,11 @@ import argparse
 import sys
 from collections.abc import Callable
 
-from benchmarks import coldstart
+from benchmarks import coldstart, local_stack
 
 BENCHMARKS: dict[str, Callable[[argparse.Namespace], int]] = {
     "coldstart": coldstart.run,
+    "local_stack": local_stack.run,
 }
 
 

@@ -24,7 +24,8 @@ from local.appsync.from_template import AppSyncConfig, read_appsync, register_ap
 from local.appsync.js_runtime import AuthType, JsRuntime
 from local.appsync.server import create_appsync_app
 from local.appsync.specs import ResolverSpec
-from local.aws import LocalAws, client, credentials_lookup, provision, pseudo_parameters
+from local.appsync.subscriptions import SubscriptionRegistry
+from local.aws import LocalAws, SigningKey, client, credentials_lookup, provision, pseudo_parameters
 from local.iam import GRAPHQL_ACTION, IamPolicySource, evaluate, field_arn
 from local.lambda_pool import LambdaPool
 from local.rest.gateway import create_rest_app
@@ -66,6 +67,7 @@ class LocalStack:
     settings: Settings
     outputs: dict[str, str] = field(default_factory=dict)
     executor: AppSyncExecutor | None = None
+    subscriptions: SubscriptionRegistry | None = None
     _aws: LocalAws | None = None
     _runners: list[web.AppRunner] = field(default_factory=list)
     _pools: list[LambdaPool] = field(default_factory=list)
@@ -110,7 +112,11 @@ class LocalStack:
                 lookup=credentials_lookup,
             ).principal(),
         )
-        await self._serve(create_appsync_app(self.executor, authenticator), graphql_sock)
+        self.subscriptions = SubscriptionRegistry(self.executor)
+        appsync_app = create_appsync_app(
+            self.executor, authenticator, subscriptions=self.subscriptions
+        )
+        await self._serve(appsync_app, graphql_sock)
 
         routes = read_rest_routes(assembly, resolver)
         invokers = {}
@@ -130,6 +136,12 @@ class LocalStack:
         self.outputs["AwsEndpoint"] = endpoint
         log.debug("API %s, REST %s, routes %s", api_id, rest_api_id, _route_list(routes))
         return self.outputs
+
+    @property
+    def signing_key(self) -> SigningKey:
+        """This run's Cognito signing key (for tests that must mint unusual tokens)."""
+        assert self._aws is not None, "the stack is not started"
+        return self._aws.signing_key
 
     async def stop(self) -> None:
         for pool in self._pools:

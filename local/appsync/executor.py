@@ -31,7 +31,7 @@ from graphql import (
     OperationType,
     SelectionSetNode,
     build_schema,
-    execute,
+    execute_sync,
     get_operation_ast,
     parse,
     print_ast,
@@ -195,7 +195,7 @@ class AppSyncExecutor:
                 ],
             }
         request = _Request(caller=caller, headers=dict(headers or {}))
-        result = execute(
+        result = execute_sync(
             self.schema,
             document,
             variable_values=variables,

@@ -232,7 +232,7 @@ def _resolvers(
 
 
 def _ignored_lines(assembly: Assembly) -> tuple[str, ...]:
-    lines = []
+    lines: list[str] = []
     for type_name, reasons in IGNORED.items():
         present = {
             prop

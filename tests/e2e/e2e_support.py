@@ -7,10 +7,8 @@ Clients talk to it only over HTTP on 127.0.0.1, exactly as they would to AWS.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
-import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,7 +20,8 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
-from local.stack import LocalStack, Settings
+from local.background import BackgroundStack
+from local.stack import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 CDK_OUT = Path(os.environ.get("E2E_CDK_OUT", ROOT / "cdk.out"))
@@ -33,25 +32,13 @@ DUMMY = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
 TODO_FIELDS = "id owner title completed version createdAt updatedAt"
 
 
-class RunningStack:
-    """LocalStack on a background event loop; `outputs` is what local-outputs.json holds."""
+class RunningStack(BackgroundStack):
+    """The local stack on a background loop; `outputs` is what local-outputs.json holds."""
 
     def __init__(self) -> None:
         if not (CDK_OUT / f"{STACK_NAME}.template.json").exists():
             pytest.fail("cdk.out has no TodoApp-dev template: run `make synth` (make test does)")
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-        self.thread.start()
-        self.stack = LocalStack(Settings(cdk_out=CDK_OUT, stack_name=STACK_NAME, region=REGION))
-        self.outputs: dict[str, str] = self._run(self.stack.start(), timeout=120)
-
-    def _run(self, coroutine: Any, timeout: float) -> Any:
-        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout)
-
-    def close(self) -> None:
-        self._run(self.stack.stop(), timeout=60)
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(10)
+        super().__init__(Settings(cdk_out=CDK_OUT, stack_name=STACK_NAME, region=REGION))
 
     def aws(self, service: str) -> Any:
         return boto3.client(
@@ -60,8 +47,7 @@ class RunningStack:
 
     @property
     def signing_key(self) -> Any:
-        assert self.stack._aws is not None
-        return self.stack._aws.signing_key
+        return self.stack.signing_key
 
 
 @dataclass
