@@ -10,11 +10,12 @@ import argparse
 import sys
 from collections.abc import Callable
 
-from benchmarks import coldstart, local_stack
+from benchmarks import coldstart, local_stack, realtime_latency
 
 BENCHMARKS: dict[str, Callable[[argparse.Namespace], int]] = {
     "coldstart": coldstart.run,
     "local_stack": local_stack.run,
+    "realtime": realtime_latency.run,
 }
 
 

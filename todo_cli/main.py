@@ -25,6 +25,7 @@ from todo_cli.session import (
     load_session,
     save_session,
 )
+from todo_cli.watch import cmd_watch
 
 Command = Callable[[argparse.Namespace, StackConfig], int]
 
@@ -103,10 +104,6 @@ def cmd_create_user(args: argparse.Namespace, config: StackConfig) -> int:
     return 0
 
 
-# A `watch` command (live updates over the GraphQL real-time endpoint, GraphQLRealtimeUrl)
-# belongs here, next to the REST commands; it is not implemented yet.
-
-
 # -- plumbing -------------------------------------------------------------------------------
 
 
@@ -164,6 +161,7 @@ def build_parser() -> argparse.ArgumentParser:
     delete = command("delete", cmd_delete, "delete a todo")
     delete.add_argument("id")
     delete.add_argument("--version", type=positive_int, help="fail with 409 unless current")
+    command("watch", cmd_watch, "print changes to your todos as they happen (Ctrl-C stops)")
     create_user = command("create-user", cmd_create_user, "create a user (needs admin rights)")
     create_user.add_argument("--email", required=True)
     create_user.add_argument("--password", required=True)

@@ -1,4 +1,5 @@
-"""The HTTP side of the local AppSync endpoint (`POST /graphql`)."""
+"""The local AppSync endpoint: `POST /graphql`, and with a subscription registry the real-time
+WebSocket on the same path (`GET /graphql` with an upgrade, see realtime.py)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from aiohttp import web
 
 from local.appsync.auth import AuthFailure, RequestAuthenticator, unauthorized_body
 from local.appsync.executor import AppSyncExecutor
+from local.appsync.realtime import RealtimeEndpoint, RealtimeSettings
+from local.appsync.subscriptions import SubscriptionRegistry
 
 log = logging.getLogger("local.appsync")
 
@@ -25,17 +28,35 @@ CORS_HEADERS = {
 EXECUTOR_KEY = web.AppKey("executor", AppSyncExecutor)
 AUTH_KEY = web.AppKey("authenticator", RequestAuthenticator)
 POOL_KEY = web.AppKey("pool", ThreadPoolExecutor)
+REALTIME_KEY = web.AppKey("realtime", RealtimeEndpoint)
 
 
 def create_appsync_app(
-    executor: AppSyncExecutor, authenticator: RequestAuthenticator, *, workers: int = 8
+    executor: AppSyncExecutor,
+    authenticator: RequestAuthenticator,
+    *,
+    workers: int = 8,
+    subscriptions: SubscriptionRegistry | None = None,
+    realtime_settings: RealtimeSettings | None = None,
 ) -> web.Application:
+    """The endpoint; given a registry, it also serves subscriptions over WebSocket."""
     app = web.Application(client_max_size=MAX_BODY_BYTES)
     app[EXECUTOR_KEY] = executor
     app[AUTH_KEY] = authenticator
     app[POOL_KEY] = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="appsync")
     app.router.add_post("/graphql", _graphql)
     app.router.add_route("OPTIONS", "/graphql", _preflight)
+    if subscriptions is not None:
+        realtime = RealtimeEndpoint(
+            executor, authenticator, subscriptions, app[POOL_KEY], realtime_settings
+        )
+        app[REALTIME_KEY] = realtime
+        app.router.add_get("/graphql", realtime.handle)
+
+        async def _close_connections(app: web.Application) -> None:
+            await realtime.close_all()
+
+        app.on_shutdown.append(_close_connections)
 
     async def _shutdown(app: web.Application) -> None:
         app[POOL_KEY].shutdown(wait=False, cancel_futures=True)
