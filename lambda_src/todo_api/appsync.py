@@ -19,6 +19,11 @@ exponential backoff with full jitter, and only repeat what cannot do harm twice:
 
 A read timeout is not retried even for queries: the Lambda's own timeout and API Gateway's
 29 s cap leave no room for a second long wait.
+
+Each invocation also has a deadline (`invocation_deadline`, set by the handler from the
+Lambda context): no attempt waits past it and no retry starts that could not finish before
+it, so a slow AppSync is answered with 504 by the function instead of the function being
+killed by its own timeout (which API Gateway would turn into a 502 without our error shape).
 """
 
 from __future__ import annotations
@@ -29,7 +34,9 @@ import logging
 import os
 import random
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, NamedTuple, TypeVar
 
@@ -69,6 +76,22 @@ UNAVAILABLE_ERROR_TYPES = frozenset({"DynamoDB:InternalServerError", "DynamoDB:S
 CONFLICT_ERROR_TYPES = frozenset({"ConflictError", "DynamoDB:ConditionalCheckFailedException"})
 
 
+# The monotonic time by which the current invocation must have answered (None: no deadline).
+_DEADLINE: ContextVar[float | None] = ContextVar("appsync_deadline", default=None)
+# An attempt with less time than this left is not started: it could not finish.
+MIN_ATTEMPT_SECONDS = 0.25
+
+
+@contextmanager
+def invocation_deadline(seconds_left: float) -> Iterator[None]:
+    """Within the block, calls give up (504) rather than run past `seconds_left` from now."""
+    token = _DEADLINE.set(time.monotonic() + seconds_left)
+    try:
+        yield
+    finally:
+        _DEADLINE.reset(token)
+
+
 class Credentials(NamedTuple):
     access_key: str
     secret_key: str
@@ -76,6 +99,11 @@ class Credentials(NamedTuple):
 
 
 SignerFactory = Callable[[Credentials, str], AuthBase]
+
+
+def _seconds_left() -> float:
+    deadline = _DEADLINE.get()
+    return float("inf") if deadline is None else deadline - time.monotonic()
 
 
 def credentials_from_env(environ: Mapping[str, str]) -> Credentials | None:
@@ -218,12 +246,17 @@ class AppSyncClient:
         attempt = 1
         while True:
             try:
-                return self._attempt(operation, body)
+                return self._attempt(operation, body, self._timeouts_left(operation))
             except AttemptFailed as failed:
                 last = attempt >= self._retry.max_attempts
                 if last or not failed.retry.allows(operation):
                     raise failed.error from None
                 delay = self._retry.delay(attempt, self._rng)
+                if _seconds_left() < delay + MIN_ATTEMPT_SECONDS:
+                    logger.warning(
+                        "Not retrying %s: the invocation's deadline is too close", operation.name
+                    )
+                    raise failed.error from None
                 logger.warning(
                     "Retrying %s after attempt %d failed (%s); sleeping %.3fs",
                     operation.name,
@@ -234,14 +267,23 @@ class AppSyncClient:
                 self._sleep(delay)
                 attempt += 1
 
-    def _attempt(self, operation: Operation, body: bytes) -> Any:
+    def _timeouts_left(self, operation: Operation) -> tuple[float, float]:
+        """This attempt's (connect, read) timeouts, cut to what the deadline leaves."""
+        left = _seconds_left()
+        if left < MIN_ATTEMPT_SECONDS:
+            logger.warning("No time left for %s before the invocation's deadline", operation.name)
+            raise UpstreamTimeout()
+        connect, read = self._timeouts
+        return min(connect, left), min(read, left)
+
+    def _attempt(self, operation: Operation, body: bytes, timeouts: tuple[float, float]) -> Any:
         try:
             response = self._session.post(
                 self._url,
                 data=body,
                 headers={"Content-Type": "application/json"},
                 auth=self._current_signer(),  # signs this attempt, with this attempt's date
-                timeout=self._timeouts,
+                timeout=timeouts,
             )
         except requests.RequestException as exc:
             raise _transport_failure(operation, exc) from None

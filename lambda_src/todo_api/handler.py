@@ -19,7 +19,7 @@ from aws_lambda_powertools.logging.utils import copy_config_to_registered_logger
 from aws_lambda_powertools.metrics import MetricUnit
 
 from todo_api import logic, models
-from todo_api.appsync import AppSyncClient
+from todo_api.appsync import AppSyncClient, invocation_deadline
 from todo_api.config import load_config
 from todo_api.errors import ApiError, RouteNotFound, to_http
 from todo_api.tracing import build_tracer
@@ -47,6 +47,8 @@ cors = CORSConfig(
 )
 app = APIGatewayRestResolver(cors=cors)
 _NO_STORE = {"Cache-Control": "no-store"}  # todos are private: no shared cache keeps them
+# Kept back from the Lambda timeout to turn a slow upstream into a 504 and log it.
+_ANSWER_MARGIN_SECONDS = 0.5
 
 _client: TodoClient = AppSyncClient.from_config(CONFIG)  # one session and signer per container
 
@@ -135,8 +137,10 @@ def handle_unexpected(error: Exception) -> Response:
 @tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics(capture_cold_start_metric=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    seconds_left = context.get_remaining_time_in_millis() / 1000 - _ANSWER_MARGIN_SECONDS
     try:
-        return app.resolve(event, context)
+        with invocation_deadline(seconds_left):
+            return app.resolve(event, context)
     except Exception:  # a malformed event never reaches a route: still answer in our shape
         logger.exception("Could not handle the event")
         status, body, headers = to_http(Exception())

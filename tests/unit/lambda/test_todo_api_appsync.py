@@ -12,6 +12,7 @@ import json
 import logging
 import socket
 import threading
+import time
 import types
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -24,7 +25,7 @@ import requests_aws4auth
 from requests.adapters import HTTPAdapter
 from requests.structures import CaseInsensitiveDict
 from todo_api import appsync
-from todo_api.appsync import AppSyncClient, RetryPolicy, aws4auth_signer
+from todo_api.appsync import AppSyncClient, RetryPolicy, aws4auth_signer, invocation_deadline
 from todo_api.errors import (
     Conflict,
     NotFound,
@@ -611,3 +612,44 @@ def test_the_default_signer_is_aws4auth_with_the_token():
     assert signer.service == "appsync"
     assert signer.region == "eu-west-1"
     assert signer.session_token == "token-1"
+
+
+# ---------------------------------------------------------------- the invocation's deadline
+
+
+def test_a_slow_answer_is_cut_at_the_invocations_deadline(fake_appsync: FakeAppSync):
+    # GIVEN AppSync answers after 1 s, the read timeout allows 2 s, the invocation 0.4 s more
+    fake_appsync.script(Reply(delay=1.0, body={"data": {"getTodo": TODO}}))
+    client = make_client(fake_appsync.url, dict(CREDENTIALS), [], [], read_timeout=2.0)
+    started = time.monotonic()
+    # WHEN the function reads a todo within that deadline
+    with pytest.raises(UpstreamTimeout), invocation_deadline(0.4):
+        client.get_todo("t-1")
+    # THEN it gives up at the deadline (504), long before the read timeout
+    assert time.monotonic() - started < 0.9
+
+
+def test_no_retry_starts_when_the_deadline_is_too_close(fake_appsync: FakeAppSync):
+    # GIVEN AppSync fails with a retryable 503, retries wait 0.2 s, the invocation has 0.4 s
+    fake_appsync.script(Reply(status=503, body={"errors": []}))
+    sleeps: list[float] = []
+    client = AppSyncClient(
+        fake_appsync.url,
+        "eu-west-1",
+        retry=RetryPolicy(max_attempts=3, base_delay=0.2, max_delay=0.2),
+        environ=dict(CREDENTIALS),
+        sleep=sleeps.append,
+        rng=lambda: 1.0,
+    )
+    # WHEN the function reads a todo
+    with pytest.raises(UpstreamUnavailable), invocation_deadline(0.4):
+        client.get_todo("t-1")
+    # THEN it tried once: a retry (0.2 s wait + a minimal attempt) could not finish in time
+    assert len(fake_appsync.received) == 1
+    assert sleeps == []
+
+
+def test_no_attempt_starts_once_the_deadline_has_passed(harness: Harness):
+    with pytest.raises(UpstreamTimeout), invocation_deadline(0.0):
+        harness.client.get_todo("t-1")
+    assert harness.server.received == []
