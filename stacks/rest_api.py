@@ -65,6 +65,15 @@ GATEWAY_ERRORS = (
 
 
 def gateway_error_body(code: str) -> str:
+    if code == "validation_failed":
+        # API Gateway's own message ("Invalid request body") names neither the route nor the
+        # fields; say which route refused it, in the shape the function's 400s have.
+        return (
+            '{"code":"validation_failed",'
+            '"message":"The request does not fit $context.httpMethod $context.resourcePath",'
+            '"details":[{"field":"body","problem":"an unknown field, a wrong type, or a value '
+            'out of range (see the REST API table in the README)"}]}'
+        )
     return '{"code":"' + code + '","message":$context.error.messageString}'
 
 

@@ -125,3 +125,22 @@ def test_pagination_returns_every_item_exactly_once(alice: User):
     seen = [i for page in pages for i in page]
     assert sorted(seen) == sorted(created)
     assert len(seen) == len(set(seen))
+
+
+def test_body_refused_by_the_gateway_model_gets_the_validation_shape(alice: User):
+    # WHEN a body breaks the route's model (API Gateway refuses it before the function runs)
+    response = alice.rest.post(alice.url("/items"), json={"title": "x", "color": 1}, timeout=10)
+    # THEN the answer still has the function's validation shape and names the route
+    assert response.status_code == 400
+    body = response.json()
+    assert body["code"] == "validation_failed"
+    assert body["message"] == "The request does not fit POST /items"
+    assert body["details"][0]["field"] == "body"
+
+
+def test_bad_input_the_function_checks_gets_field_details(alice: User):
+    response = alice.rest.post(alice.url("/items"), json={"title": "   "}, timeout=10)
+    assert response.status_code == 400
+    body = response.json()
+    assert body["code"] == "validation_failed"
+    assert body["details"][0]["field"] == "title"

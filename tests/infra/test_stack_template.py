@@ -472,8 +472,11 @@ def test_item_routes_require_the_id_path_parameter(dev: Synthesized) -> None:
 
 
 def _render_gateway_body(template: str) -> Any:
-    # API Gateway substitutes $context.error.messageString with a quoted JSON string.
-    return json.loads(template.replace("$context.error.messageString", '"a \\"quoted\\" text"'))
+    # API Gateway substitutes $context.error.messageString with a quoted JSON string, and the
+    # method and resource path as they are (neither can hold a double quote).
+    rendered = template.replace("$context.error.messageString", '"a \\"quoted\\" text"')
+    rendered = rendered.replace("$context.httpMethod", "POST")
+    return json.loads(rendered.replace("$context.resourcePath", "/items/{id}"))
 
 
 def test_gateway_errors_are_json_in_the_contract_shape(dev: Synthesized) -> None:
@@ -485,8 +488,12 @@ def test_gateway_errors_are_json_in_the_contract_shape(dev: Synthesized) -> None
         template = response["Properties"]["ResponseTemplates"]["application/json"]
         assert "validationErrorString" not in template
         body = _render_gateway_body(template)
-        assert set(body) == {"code", "message"}
-        assert body["message"] == 'a "quoted" text'
+        if body["code"] == "validation_failed":  # bad body or parameters
+            assert set(body) == {"code", "message", "details"}
+            assert body["message"] == "The request does not fit POST /items/{id}"
+        else:
+            assert set(body) == {"code", "message"}
+            assert body["message"] == 'a "quoted" text'
 
 
 def test_gateway_errors_carry_cors_headers(dev: Synthesized) -> None:
