@@ -1,8 +1,9 @@
 """The local stack's own figures: start-up after synth, REST and GraphQL latency, throughput.
 
-Runs the dev stack from cdk.out in this process (BackgroundStack) and drives it over HTTP on
-127.0.0.1 with a bounded number of requests:
-- start-up: LocalStack.start(), from reading cdk.out to every endpoint listening;
+Runs the dev stack from cdk.out as `make up` does (`python -m local`, its own process, so the
+clients here do not share its interpreter) and drives it over HTTP on 127.0.0.1 with a bounded
+number of requests:
+- start-up: as the runner reports it, from reading cdk.out to every endpoint listening;
 - REST POST /items and GET /items/{id}: sequential latency (p50, p99) through the gateway,
   the warm worker, SigV4 to the local AppSync, QuickJS resolvers and moto;
 - AppSync getTodo with a user token: sequential latency, without the REST hop;
@@ -12,21 +13,25 @@ Runs the dev stack from cdk.out in this process (BackgroundStack) and drives it 
 from __future__ import annotations
 
 import argparse
-import resource
+import json
+import re
 import secrets
+import signal
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
 import boto3
 import requests
 
-from local.background import BackgroundStack
-from local.stack import Settings
-
-CDK_OUT = Path(__file__).resolve().parents[1] / "cdk.out"
+ROOT = Path(__file__).resolve().parents[1]
+CDK_OUT = ROOT / "cdk.out"
 PASSWORD = "Bench-Mark-Passw0rd!"
 REQUESTS = 200
 THREADS = 8
@@ -36,13 +41,11 @@ def run(args: argparse.Namespace) -> int:
     if not (CDK_OUT / "TodoApp-dev.template.json").exists():
         print("cdk.out has no TodoApp-dev template: run `make synth` first")
         return 1
-    stack = BackgroundStack(Settings(cdk_out=CDK_OUT, stack_name="TodoApp-dev"))
-    try:
-        print(f"start-up after synth: {stack.start_seconds * 1000:.0f} ms")
-        token = _sign_in(stack.outputs)
+    with _local_stack() as (outputs, pid):
+        token = _sign_in(outputs)
         rest = requests.Session()
         rest.headers["Authorization"] = token
-        base = stack.outputs["RestApiUrl"].rstrip("/")
+        base = outputs["RestApiUrl"].rstrip("/")
 
         created: list[str] = []
 
@@ -66,15 +69,44 @@ def run(args: argparse.Namespace) -> int:
 
         def get_direct() -> None:
             body = {**query, "variables": {"id": created[0]}}
-            graphql.post(stack.outputs["GraphQLUrl"], json=body, timeout=10).raise_for_status()
+            graphql.post(outputs["GraphQLUrl"], json=body, timeout=10).raise_for_status()
 
         _report("AppSync getTodo (user token)", _timed(get_direct, REQUESTS))
         _throughput(base, token, created[0])
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        print(f"runner peak RSS (moto, AppSync, gateway; workers excluded): {peak:.0f} MiB")
-    finally:
-        stack.close()
+        print(f"runner peak RSS (moto, AppSync, gateway; workers excluded): {_peak_mib(pid)}")
     return 0
+
+
+@contextmanager
+def _local_stack() -> Iterator[tuple[dict[str, str], int]]:
+    with tempfile.TemporaryDirectory() as tmp:
+        outputs_file = Path(tmp) / "outputs.json"
+        command = [
+            sys.executable, "-m", "local", "--cdk-out", str(CDK_OUT), "--outputs",
+            str(outputs_file), "--aws-port", "0", "--graphql-port", "0", "--rest-port", "0",
+        ]  # fmt: skip
+        process = subprocess.Popen(
+            command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
+        )
+        try:
+            assert process.stdout is not None
+            ready = process.stdout.readline()
+            seconds = re.search(r"ready in ([0-9.]+)s", ready)
+            if seconds is None:
+                raise RuntimeError(f"the local stack did not start: {ready!r}")
+            print(f"start-up after synth: {float(seconds.group(1)) * 1000:.0f} ms")
+            (outputs,) = json.loads(outputs_file.read_text()).values()
+            yield outputs, process.pid
+        finally:
+            process.send_signal(signal.SIGTERM)
+            process.wait(30)
+
+
+def _peak_mib(pid: int) -> str:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return f"{int(line.split()[1]) / 1024:.0f} MiB"
+    return "unknown"
 
 
 def _sign_in(outputs: dict[str, str]) -> str:

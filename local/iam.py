@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -170,3 +172,35 @@ def _document(response: Mapping[str, Any]) -> Mapping[str, Any]:
     if isinstance(document, str):  # IAM returns URL-encoded JSON; boto3 usually decodes it
         document = json.loads(unquote(document))
     return dict(document)
+
+
+class CachedPolicySource:
+    """Keeps each principal's policies for `ttl_seconds`.
+
+    Reading them through the IAM API costs several calls per request. IAM itself is
+    eventually consistent (AWS documents that changes can take seconds to apply), so a
+    short-lived copy behaves as AWS does while keeping requests cheap.
+    """
+
+    def __init__(
+        self,
+        source: IamPolicySource,
+        ttl_seconds: float = 2.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._source = source
+        self._ttl = ttl_seconds
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._cache: dict[str, tuple[float, list[Policy]]] = {}
+
+    def for_principal(self, principal_arn: str) -> list[Policy]:
+        now = self._clock()
+        with self._lock:
+            cached = self._cache.get(principal_arn)
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        policies = self._source.for_principal(principal_arn)
+        with self._lock:
+            self._cache[principal_arn] = (now + self._ttl, policies)
+        return policies

@@ -26,7 +26,7 @@ from local.appsync.server import create_appsync_app
 from local.appsync.specs import ResolverSpec
 from local.appsync.subscriptions import SubscriptionRegistry
 from local.aws import LocalAws, SigningKey, client, credentials_lookup, provision, pseudo_parameters
-from local.iam import GRAPHQL_ACTION, IamPolicySource, evaluate, field_arn
+from local.iam import GRAPHQL_ACTION, CachedPolicySource, IamPolicySource, evaluate, field_arn
 from local.lambda_pool import LambdaPool
 from local.rest.gateway import create_rest_app
 from local.rest.routes import CognitoAuthorizer, RestRoutes, read_rest_routes
@@ -157,7 +157,7 @@ class LocalStack:
         assert self._aws is not None
         runtime = JsRuntime()
         dynamodb = self._aws.client("dynamodb")
-        policies = IamPolicySource(self._aws.client("iam"))
+        policies = CachedPolicySource(IamPolicySource(self._aws.client("iam")))
 
         def run_resolver(
             spec: ResolverSpec,

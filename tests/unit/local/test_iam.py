@@ -11,6 +11,7 @@ import pytest
 from local.aws import LocalAws
 from local.iam import (
     GRAPHQL_ACTION,
+    CachedPolicySource,
     IamPolicySource,
     Policy,
     PolicyError,
@@ -168,3 +169,29 @@ def test_an_iam_user_gets_its_own_and_its_groups_policies(iam: Any) -> None:
     policies = IamPolicySource(iam).for_principal(user_arn)
     assert allowed(policies, LIST_TODOS)
     assert not allowed(policies, GET_TODO)
+
+
+class _CountingSource:
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def for_principal(self, principal_arn: str) -> list[Policy]:
+        self.calls += 1
+        return [Policy(f"v{self.calls}", {"Statement": []})]
+
+
+def test_cached_policies_are_reused_until_they_expire() -> None:
+    # GIVEN a cache with a 2 s lifetime over a source that counts its reads
+    now = [100.0]
+    source = _CountingSource()
+    cached = CachedPolicySource(source, ttl_seconds=2.0, clock=lambda: now[0])  # type: ignore[arg-type]
+    # WHEN the same principal is looked up within and after the lifetime
+    first = cached.for_principal("arn:aws:iam::1:role/r")
+    now[0] += 1.5
+    second = cached.for_principal("arn:aws:iam::1:role/r")
+    now[0] += 1.0
+    third = cached.for_principal("arn:aws:iam::1:role/r")
+    # THEN IAM is read once per lifetime, and a change shows after it expires
+    assert first is second
+    assert third[0].name == "v2"
+    assert source.calls == 2
