@@ -74,6 +74,8 @@ class Context:
     memory_limit_in_mb = 256
     invoked_function_arn = "arn:aws:lambda:eu-west-1:123456789012:function:bench"
     aws_request_id = "bench"
+    def get_remaining_time_in_millis(self):
+        return 10_000
 event = json.load(open({str(LIST_EVENT)!r}))
 response = handler.lambda_handler(event, Context())
 assert response["statusCode"] == 200, response

@@ -122,40 +122,26 @@ class IamPolicySource:
         raise PolicyError(f"no identity policies for principal {principal_arn!r}")
 
     def _role_policies(self, role: str) -> list[Policy]:
-        inline = [
-            Policy(
-                f"role/{role}/inline/{name}",
-                _document(self._iam.get_role_policy(RoleName=role, PolicyName=name)),
-            )
-            for name in self._pages("list_role_policies", "PolicyNames", RoleName=role)
-        ]
-        attached = self._pages("list_attached_role_policies", "AttachedPolicies", RoleName=role)
-        return inline + [self._managed(item["PolicyArn"]) for item in attached]
+        return self._policies_of("role", role)
 
     def _user_policies(self, user: str) -> list[Policy]:
-        policies = [
-            Policy(
-                f"user/{user}/inline/{name}",
-                _document(self._iam.get_user_policy(UserName=user, PolicyName=name)),
-            )
-            for name in self._pages("list_user_policies", "PolicyNames", UserName=user)
-        ]
-        attached = self._pages("list_attached_user_policies", "AttachedPolicies", UserName=user)
-        policies += [self._managed(item["PolicyArn"]) for item in attached]
+        policies = self._policies_of("user", user)
         for group in self._pages("list_groups_for_user", "Groups", UserName=user):
-            policies += self._group_policies(group["GroupName"])
+            policies += self._policies_of("group", group["GroupName"])
         return policies
 
-    def _group_policies(self, group: str) -> list[Policy]:
-        policies = [
+    def _policies_of(self, kind: str, name: str) -> list[Policy]:
+        """Inline and attached managed policies of a role, user or group."""
+        key = {f"{kind.capitalize()}Name": name}
+        inline = [
             Policy(
-                f"group/{group}/inline/{name}",
-                _document(self._iam.get_group_policy(GroupName=group, PolicyName=name)),
+                f"{kind}/{name}/inline/{policy}",
+                _document(getattr(self._iam, f"get_{kind}_policy")(**key, PolicyName=policy)),
             )
-            for name in self._pages("list_group_policies", "PolicyNames", GroupName=group)
+            for policy in self._pages(f"list_{kind}_policies", "PolicyNames", **key)
         ]
-        attached = self._pages("list_attached_group_policies", "AttachedPolicies", GroupName=group)
-        return policies + [self._managed(item["PolicyArn"]) for item in attached]
+        attached = self._pages(f"list_attached_{kind}_policies", "AttachedPolicies", **key)
+        return inline + [self._managed(item["PolicyArn"]) for item in attached]
 
     def _managed(self, policy_arn: str) -> Policy:
         version = self._iam.get_policy(PolicyArn=policy_arn)["Policy"]["DefaultVersionId"]
