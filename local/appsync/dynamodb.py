@@ -102,7 +102,8 @@ class DynamoDbSource:
             code = error.get("Code", "InternalServerError")
             return None, {"message": error.get("Message", str(exc)), "type": f"DynamoDB:{code}"}
         except InvalidNextToken as exc:
-            return None, {"message": str(exc), "type": "DynamoDB:ValidationException"}
+            # AppSync's own wording for a token it did not issue.
+            return None, {"message": str(exc), "type": "DynamoDB:UserIllegalArgumentException"}
 
     def _GetItem(self, request: Mapping[str, Any]) -> Any:
         params: dict[str, Any] = {"TableName": self._table, "Key": _marshal_map(request["key"])}
@@ -194,9 +195,9 @@ def decode_next_token(token: str) -> dict[str, Any]:
     try:
         key = json.loads(base64.urlsafe_b64decode(token.encode()))
     except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
-        raise InvalidNextToken("Invalid nextToken") from exc
+        raise InvalidNextToken("Invalid pagination token given.") from exc
     if not isinstance(key, dict):
-        raise InvalidNextToken("Invalid nextToken")
+        raise InvalidNextToken("Invalid pagination token given.")
     return key
 
 

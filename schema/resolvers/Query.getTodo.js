@@ -10,6 +10,9 @@ export function request(ctx) {
   return {
     operation: 'GetItem',
     key: util.dynamodb.toMapValues({ id: ctx.args.id }),
+    // The function reads right after it writes (PATCH and DELETE read first): a strongly
+    // consistent read never returns the version before the last write.
+    consistentRead: true,
   };
 }
 

@@ -29,6 +29,10 @@ export function request(ctx) {
 }
 
 export function response(ctx) {
+  if (ctx.error && ctx.error.type === 'DynamoDB:UserIllegalArgumentException') {
+    // What AppSync reports for a nextToken it did not issue (or one for another query).
+    util.error('nextToken is not valid for this list', 'ValidationError');
+  }
   if (ctx.error) {
     util.error(ctx.error.message, ctx.error.type);
   }

@@ -144,3 +144,21 @@ def test_bad_input_the_function_checks_gets_field_details(alice: User):
     body = response.json()
     assert body["code"] == "validation_failed"
     assert body["details"][0]["field"] == "title"
+
+
+def test_a_made_up_next_token_is_a_bad_request_not_an_upstream_error(alice: User):
+    response = alice.rest.get(alice.url("/items"), params={"nextToken": "made-up"}, timeout=10)
+    assert response.status_code == 400
+    assert set(response.json()) >= {"code", "message"}
+
+
+def test_user_cannot_store_a_bad_title_through_appsync_directly(alice: User):
+    todo = alice.create("fine")
+    mutation = (
+        "mutation($id: ID!, $t: String!) { updateTodo(input: {id: $id, title: $t, "
+        "expectedVersion: 1}) { title } }"
+    )
+    body = alice.graphql(mutation, {"id": todo["id"], "t": "   "}).json()
+    assert body["data"] == {"updateTodo": None}
+    assert body["errors"][0]["errorType"] == "ValidationError"
+    assert alice.rest.get(alice.url(f"/items/{todo['id']}"), timeout=10).json() == todo

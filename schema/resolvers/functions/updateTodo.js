@@ -12,7 +12,7 @@ export function request(ctx) {
   if (!util.isNull(title)) {
     assignments.push('#title = :title');
     names['#title'] = 'title';
-    values[':title'] = title;
+    values[':title'] = checkedTitle(title);
   }
   if (!util.isNull(completed)) {
     assignments.push('#completed = :completed');
@@ -44,4 +44,26 @@ export function response(ctx) {
     util.error(error.message, error.type);
   }
   return ctx.result;
+}
+
+/**
+ * The REST API's title rule, enforced here too because Cognito users may call this mutation
+ * directly: trimmed, 1 to 256 characters, no control characters. Returns the trimmed title.
+ */
+function checkedTitle(title) {
+  const trimmed = title.trim();
+  let characters = 0;
+  for (const unit of trimmed.split('')) {
+    const code = unit.charCodeAt(0);
+    if (code < 0x20 || (code >= 0x7f && code <= 0x9f)) {
+      util.error('title must not contain control characters', 'ValidationError');
+    }
+    if (code < 0xdc00 || code > 0xdfff) {
+      characters += 1; // a low surrogate completes the character its high one began
+    }
+  }
+  if (characters < 1 || characters > 256) {
+    util.error('title must be 1 to 256 characters after trimming', 'ValidationError');
+  }
+  return trimmed;
 }

@@ -240,7 +240,7 @@ def test_next_token_is_an_opaque_string(source):
 def test_a_token_not_issued_here_is_an_error(source):
     result, error = query_page(source, "a", 1, token="not-a-token")
     assert result is None
-    assert error["type"] == "DynamoDB:ValidationException"
+    assert error["type"] == "DynamoDB:UserIllegalArgumentException"  # as AppSync reports it
 
 
 def test_scan_pages_cover_the_table(source):

@@ -47,3 +47,10 @@ def test_user_pool_caller_is_refused_and_nothing_is_stored(api, alice):
         "Not Authorized to access createTodo on type Mutation"
     ]
     assert api.client.scan(TableName="TodoTable")["Count"] == 0
+
+
+def test_the_lambda_cannot_store_a_title_the_rest_api_would_refuse(api, the_lambda):
+    args = {"input": {"owner": "someone", "title": "\x00"}}
+    value, errors = api.resolve(the_lambda, "Mutation", "createTodo", args)
+    assert value is None
+    assert errors[0]["errorType"] == "ValidationError"

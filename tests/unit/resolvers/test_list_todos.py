@@ -123,3 +123,10 @@ def test_lambda_with_owner_lists_that_owner_only(api, the_lambda, alice, bob):
     # THEN only Bob's come back, newest first
     assert errors == []
     assert [item["id"] for item in value["items"]] == list(reversed(bobs))
+
+
+def test_a_next_token_not_issued_by_the_api_is_a_validation_error(api, alice):
+    value, errors = api.resolve(alice, "Query", "listTodos", {"nextToken": "made-up"})
+    assert value is None
+    assert errors[0]["errorType"] == "ValidationError"
+    assert errors[0]["message"] == "nextToken is not valid for this list"

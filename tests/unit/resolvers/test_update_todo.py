@@ -83,3 +83,30 @@ def test_the_write_itself_refuses_a_version_changed_after_the_check(api, the_lam
     assert value is None
     assert [e["errorType"] for e in errors] == ["ConflictError"]
     assert api.stored(todo["id"])["title"] == "concurrent writer"
+
+
+def test_title_is_stored_trimmed(api, alice):
+    todo = api.create(alice[1]["sub"])
+    value, errors = update(api, alice, todo["id"], 1, title="  tidy  ")
+    assert errors == []
+    assert api.stored(todo["id"])["title"] == value["title"] == "tidy"
+
+
+def test_a_title_the_rest_api_would_refuse_is_refused_here_too(api, alice):
+    # GIVEN Alice's todo, updated directly through AppSync (not through the REST API)
+    todo = api.create(alice[1]["sub"], "fine")
+    bad_titles = ["   ", "x" * 257, "bell\x07", "c1\x85control"]
+    for bad in bad_titles:
+        # WHEN she sets a title the REST API refuses
+        value, errors = update(api, alice, todo["id"], 1, title=bad)
+        # THEN it is a ValidationError and nothing changed
+        assert value is None, bad
+        assert errors[0]["errorType"] == "ValidationError", bad
+    assert api.stored(todo["id"]) == todo
+
+
+def test_title_length_counts_characters_not_utf16_units(api, alice):
+    todo = api.create(alice[1]["sub"])
+    value, errors = update(api, alice, todo["id"], 1, title="\U0001f600" * 256)
+    assert errors == []
+    assert value["title"] == "\U0001f600" * 256
