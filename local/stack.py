@@ -28,11 +28,12 @@ from local.appsync.subscriptions import SubscriptionRegistry
 from local.aws import LocalAws, SigningKey, client, credentials_lookup, provision, pseudo_parameters
 from local.iam import GRAPHQL_ACTION, CachedPolicySource, IamPolicySource, evaluate, field_arn
 from local.lambda_pool import LambdaPool
-from local.rest.gateway import create_rest_app
-from local.rest.routes import CognitoAuthorizer, RestRoutes, read_rest_routes
+from local.rest.authorizer import cognito_authorize
+from local.rest.gateway import Authorize, create_rest_app
+from local.rest.routes import RestRoutes, read_rest_routes
 from local.sigv4 import verify_request
 from local.template import DEFAULT_ACCOUNT, Assembly, Resolver, TemplateError, load_assembly
-from local.tokens import ID_OR_ACCESS_TOKEN, ID_TOKEN_ONLY, CognitoTokenVerifier
+from local.tokens import ID_OR_ACCESS_TOKEN, CognitoTokenVerifier
 
 log = logging.getLogger("local")
 
@@ -123,7 +124,7 @@ class LocalStack:
         for function_id in routes.function_ids:
             pool = await self._function_pool(assembly, resolver, function_id, endpoint)
             invokers[function_id] = pool.invoke
-        rest_app = create_rest_app(routes, self._rest_authorizer(), invokers)
+        rest_app = create_rest_app(routes, self._rest_authorizer(routes), invokers)
         await self._serve(rest_app, rest_sock)
 
         deployed_rest = f"https://{rest_api_id}.execute-api.{s.region}.amazonaws.com/"
@@ -222,23 +223,18 @@ class LocalStack:
         if not config.user_pool_id:
             raise TemplateError("the GraphQL API uses Cognito but names no UserPoolConfig")
         verifier = self._verifier(config.user_pool_id)
-        return lambda token: verifier.verify(token, token_uses=ID_OR_ACCESS_TOKEN)
+        return lambda token: verifier.verify(
+            token, token_uses=ID_OR_ACCESS_TOKEN, client_id_pattern=config.app_id_client_regex
+        )
 
-    def _rest_authorizer(self) -> Any:
-        verifiers: dict[str, CognitoTokenVerifier] = {}
-
-        def authorize(token: str, authorizer: CognitoAuthorizer) -> dict[str, Any]:
-            failures = []
-            for pool_id in authorizer.user_pool_ids:
-                verifier = verifiers.setdefault(pool_id, self._verifier(pool_id))
-                try:
-                    # Without OAuth scopes on the method, API Gateway wants an ID token.
-                    return verifier.verify(token, token_uses=ID_TOKEN_ONLY)
-                except Exception as error:
-                    failures.append(error)
-            raise failures[0] if failures else PermissionError("no user pool")
-
-        return authorize
+    def _rest_authorizer(self, routes: RestRoutes) -> Authorize:
+        pools = {
+            pool_id
+            for method in routes.methods
+            if method.authorizer is not None
+            for pool_id in method.authorizer.user_pool_ids
+        }
+        return cognito_authorize({pool_id: self._verifier(pool_id) for pool_id in pools})
 
     async def _function_pool(
         self, assembly: Assembly, resolver: Resolver, function_id: str, endpoint: str

@@ -13,7 +13,7 @@ from stacks.constants import (
 
 
 class TodoTable(Construct):
-    """On-demand table with point-in-time recovery and the `byOwner` index (newest last)."""
+    """On-demand table with point-in-time recovery and the `byOwner` index (owner, createdAt)."""
 
     def __init__(self, scope: Construct, construct_id: str, *, removal_policy: RemovalPolicy):
         super().__init__(scope, construct_id)

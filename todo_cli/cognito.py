@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -11,7 +12,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from todo_cli.config import StackConfig
 from todo_cli.errors import CliError
-from todo_cli.session import Session
+from todo_cli.session import Session, load_session, save_session
 
 ADMINS_GROUP = "admins"
 LOCAL_CREDENTIALS = {"aws_access_key_id": "local", "aws_secret_access_key": "local"}
@@ -53,6 +54,15 @@ def refresh(config: StackConfig, session: Session) -> Session:
         )
     )
     return _session(session.email, result["AuthenticationResult"], session.refresh_token)
+
+
+def current_session(config: StackConfig, path: Path) -> Session:
+    """The saved session at `path`, refreshed (and saved again) when its tokens expired."""
+    session = load_session(path)
+    if session.expired:
+        session = refresh(config, session)
+        save_session(path, session)
+    return session
 
 
 def create_user(config: StackConfig, email: str, password: str, admin: bool) -> None:

@@ -19,10 +19,8 @@ from todo_cli.api import TodoApi
 from todo_cli.config import StackConfig, load_config
 from todo_cli.errors import CliError
 from todo_cli.session import (
-    Session,
     default_session_path,
     delete_session,
-    load_session,
     save_session,
 )
 from todo_cli.watch import cmd_watch
@@ -96,7 +94,8 @@ def cmd_delete(args: argparse.Namespace, config: StackConfig) -> int:
 
 
 def cmd_create_user(args: argparse.Namespace, config: StackConfig) -> int:
-    cognito.create_user(config, args.email, args.password, args.admin)
+    password = args.password or getpass.getpass(f"Password for the new user {args.email}: ")
+    cognito.create_user(config, args.email, password, args.admin)
     role = "administrator" if args.admin else "user"
     Output(args.json).emit(
         {"email": args.email, "admin": args.admin}, f"created {role} {args.email}"
@@ -112,11 +111,7 @@ def session_path(args: argparse.Namespace, config: StackConfig) -> Path:
 
 
 def api(args: argparse.Namespace, config: StackConfig) -> TodoApi:
-    path = session_path(args, config)
-    session: Session = load_session(path)
-    if session.expired:
-        session = cognito.refresh(config, session)
-        save_session(path, session)
+    session = cognito.current_session(config, session_path(args, config))
     return TodoApi(config.rest_api_url, session.id_token)
 
 
@@ -164,7 +159,7 @@ def build_parser() -> argparse.ArgumentParser:
     command("watch", cmd_watch, "print changes to your todos as they happen (Ctrl-C stops)")
     create_user = command("create-user", cmd_create_user, "create a user (needs admin rights)")
     create_user.add_argument("--email", required=True)
-    create_user.add_argument("--password", required=True)
+    create_user.add_argument("--password", help="prompted for when omitted")
     create_user.add_argument("--admin", action="store_true", help="add to the admins group")
     return parser
 

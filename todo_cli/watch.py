@@ -26,7 +26,7 @@ from websockets.typing import Subprotocol
 from todo_cli import cognito
 from todo_cli.config import StackConfig
 from todo_cli.errors import CliError
-from todo_cli.session import Session, default_session_path, load_session, save_session
+from todo_cli.session import default_session_path
 
 SUBPROTOCOL = Subprotocol("graphql-ws")
 TODO_FIELDS = "id owner title completed version createdAt updatedAt"
@@ -200,18 +200,10 @@ class EventPrinter:
         print(line, flush=True)
 
 
-def current_session(args: argparse.Namespace, config: StackConfig) -> Session:
-    path = args.session or default_session_path(config.user_pool_client_id)
-    session = load_session(path)
-    if session.expired:
-        session = cognito.refresh(config, session)
-        save_session(path, session)
-    return session
-
-
 def cmd_watch(args: argparse.Namespace, config: StackConfig) -> int:
     """Runs until Ctrl-C (exit 0) or until the connection fails (CliError)."""
-    session = current_session(args, config)
+    path = args.session or default_session_path(config.user_pool_client_id)
+    session = cognito.current_session(config, path)
     endpoint = Endpoint.from_config(config)
     printer = EventPrinter(args.json, session.email)
     owner = token_subject(session.id_token)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from local.appsync.executor import COGNITO, IAM, Caller
+from local.appsync.js_runtime import cognito_identity, iam_identity
 
 SIGV4_PREFIX = "AWS4-HMAC-SHA256"
 
@@ -65,30 +66,18 @@ class RequestAuthenticator:
 
 
 def cognito_caller(claims: dict[str, Any], source_ip: str) -> Caller:
-    groups = claims.get("cognito:groups") or []
-    identity = {
-        "sub": claims["sub"],
-        "issuer": claims.get("iss"),
-        "username": claims.get("cognito:username") or claims.get("username"),
-        "claims": claims,
-        "sourceIp": [source_ip],
-        "defaultAuthStrategy": "ALLOW",
-        "groups": list(groups) or None,
-    }
-    return Caller(mode=COGNITO, identity=identity, groups=tuple(groups))
+    groups = tuple(claims.get("cognito:groups") or ())
+    identity = cognito_identity(claims, [source_ip])
+    return Caller(mode=COGNITO, identity=identity, groups=groups)
 
 
 def iam_caller(principal: dict[str, Any], source_ip: str) -> Caller:
-    identity = {
-        "accountId": principal.get("account_id"),
-        "cognitoIdentityPoolId": None,
-        "cognitoIdentityId": None,
-        "sourceIp": [source_ip],
-        "username": principal.get("user_id") or principal.get("access_key_id"),
-        "userArn": principal.get("arn"),
-        "cognitoIdentityAuthType": None,
-        "cognitoIdentityAuthProvider": None,
-    }
+    identity = iam_identity(
+        principal.get("account_id") or "",
+        principal.get("arn") or "",
+        principal.get("user_id") or principal.get("access_key_id") or "",
+        [source_ip],
+    )
     return Caller(mode=IAM, identity=identity, principal_arn=principal.get("arn"))
 
 

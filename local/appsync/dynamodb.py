@@ -19,7 +19,10 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
+import hmac
 import json
+import secrets
 import threading
 from collections.abc import Callable, Mapping
 from decimal import Decimal
@@ -183,22 +186,37 @@ class InvalidNextToken(ValueError):
     """A nextToken this data source did not issue."""
 
 
+# AppSync's nextTokens are opaque and tamper-proof: it refuses one it did not issue. Locally a
+# token is the LastEvaluatedKey with an HMAC made with a key of this run.
+_TOKEN_KEY = secrets.token_bytes(32)
+
+
+def _token_mac(payload: bytes) -> str:
+    digest = hmac.new(_TOKEN_KEY, payload, hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+
 def encode_next_token(last_evaluated_key: Mapping[str, Any] | None) -> str | None:
     """An opaque token for DynamoDB's LastEvaluatedKey (None when there is no next page)."""
     if not last_evaluated_key:
         return None
-    raw = json.dumps(last_evaluated_key, sort_keys=True, separators=(",", ":"))
-    return base64.urlsafe_b64encode(raw.encode()).decode()
+    raw = json.dumps(last_evaluated_key, sort_keys=True, separators=(",", ":")).encode()
+    return f"{base64.urlsafe_b64encode(raw).decode()}.{_token_mac(raw)}"
 
 
 def decode_next_token(token: str) -> dict[str, Any]:
+    invalid = InvalidNextToken("Invalid pagination token given.")
+    encoded, _, mac = token.rpartition(".")
     try:
-        key = json.loads(base64.urlsafe_b64decode(token.encode()))
-    except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
-        raise InvalidNextToken("Invalid pagination token given.") from exc
+        raw = base64.urlsafe_b64decode(encoded.encode())
+    except (binascii.Error, UnicodeEncodeError, ValueError) as exc:
+        raise invalid from exc
+    if not hmac.compare_digest(mac.encode(), _token_mac(raw).encode()):
+        raise invalid
+    key = json.loads(raw)
     if not isinstance(key, dict):
-        raise InvalidNextToken("Invalid pagination token given.")
-    return key
+        raise invalid
+    return dict(key)
 
 
 def unmarshal_item(item: Mapping[str, Any]) -> dict[str, Any]:

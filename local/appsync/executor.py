@@ -11,6 +11,7 @@ graphql-core does the parsing, validation and execution. What AppSync adds on to
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -40,6 +41,8 @@ from graphql import (
 from graphql.language import DirectiveNode
 
 from local.appsync.specs import ResolverSpec
+
+log = logging.getLogger("local.appsync")
 
 COGNITO = "AMAZON_COGNITO_USER_POOLS"
 IAM = "AWS_IAM"
@@ -372,10 +375,13 @@ def _format_error(error: GraphQLError) -> dict[str, Any]:
         entry.update(
             errorType=original.error_type, data=original.data, errorInfo=original.error_info
         )
-    elif original is not None:
-        # A bug in the local runtime, not something AppSync would say: keep it recognisable.
+    elif original is not None and not isinstance(original, GraphQLError):
+        # A failure of the local runtime (or a resolver bug), not something AppSync would say:
+        # recognisable for the client, with the details only in the runner's log.
+        log.error("resolving %s failed", error.path, exc_info=original)
         entry.update(
-            errorType="LocalRuntimeError", message=f"{type(original).__name__}: {original}"
+            errorType="LocalRuntimeError",
+            message="The local AppSync could not resolve this field; the runner's log says why.",
         )
     elif not error.path:
         entry.pop("data")

@@ -31,7 +31,6 @@ IGNORED = {
         "Visibility": "the local endpoint is on loopback only",
         "ResolverCountLimit": "not enforced locally",
         "ApiType": "GRAPHQL is the only type served",
-        "EnvironmentVariables": "none used",
     },
     DATA_SOURCE: {
         "ServiceRoleArn": "the local endpoint reads the table directly; the data source role's "
@@ -48,6 +47,7 @@ USED = {
         "UserPoolConfig",
         "QueryDepthLimit",
         "IntrospectionConfig",
+        "EnvironmentVariables",
     },
     SCHEMA: {"ApiId", "Definition"},
     DATA_SOURCE: {"ApiId", "Name", "Type", "DynamoDBConfig"},
@@ -73,6 +73,7 @@ class AppSyncConfig:
     default_mode: str
     additional_modes: tuple[str, ...]
     user_pool_id: str | None
+    app_id_client_regex: str | None  # tokens of other app clients are refused when set
     query_depth_limit: int
     introspection: bool
     resolvers: dict[tuple[str, str], ResolverSpec]
@@ -113,6 +114,13 @@ def read_appsync(
         p["AuthenticationType"] for p in api.get("AdditionalAuthenticationProviders", [])
     )
     introspection = api.get("IntrospectionConfig", "ENABLED") == "ENABLED"
+    if api.get("EnvironmentVariables"):
+        raise TemplateError(f"{api_id}: resolver EnvironmentVariables are not emulated locally")
+    pool = api.get("UserPoolConfig", {})
+    if pool.get("DefaultAction", "ALLOW") != "ALLOW":
+        raise TemplateError(
+            f"{api_id}: UserPoolConfig.DefaultAction {pool['DefaultAction']} is not emulated"
+        )
 
     (schema_id,) = _one(assembly, SCHEMA)
     schema = _properties(assembly, resolver, SCHEMA, schema_id)
@@ -127,7 +135,8 @@ def read_appsync(
         schema_sdl=schema["Definition"],
         default_mode=api["AuthenticationType"],
         additional_modes=additional,
-        user_pool_id=api.get("UserPoolConfig", {}).get("UserPoolId"),
+        user_pool_id=pool.get("UserPoolId"),
+        app_id_client_regex=pool.get("AppIdClientRegex"),
         query_depth_limit=int(api.get("QueryDepthLimit", 0)),
         introspection=introspection,
         resolvers=resolvers,

@@ -135,7 +135,7 @@ class RealtimeEndpoint:
             _check_host(headers, request.host)
             return self.authenticator.authenticate(
                 "POST",
-                request.path + CONNECT_SUFFIX,
+                request.rel_url.raw_path + CONNECT_SUFFIX,
                 "",
                 headers,
                 b"{}",
@@ -376,7 +376,7 @@ class Connection:
             headers = _string_headers(authorization)
             _check_host(headers, self.request.host)
             caller = self.endpoint.authenticator.authenticate(
-                "POST", self.request.path, "", headers, data.encode(), self._source_ip
+                "POST", self.request.rel_url.raw_path, "", headers, data.encode(), self._source_ip
             )
         except AuthFailure as failure:
             log.info("subscription %s refused: %s", subscription_id, failure)

@@ -86,8 +86,8 @@ async def _graphql(request: web.Request) -> web.Response:
     try:
         caller = authenticator.authenticate(
             request.method,
-            request.path,
-            request.query_string,
+            request.rel_url.raw_path,  # SigV4 signs the path as sent, still encoded
+            request.rel_url.raw_query_string,
             request.headers,
             raw,
             request.remote or "127.0.0.1",

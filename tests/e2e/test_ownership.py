@@ -162,3 +162,12 @@ def test_user_cannot_store_a_bad_title_through_appsync_directly(alice: User):
     assert body["data"] == {"updateTodo": None}
     assert body["errors"][0]["errorType"] == "ValidationError"
     assert alice.rest.get(alice.url(f"/items/{todo['id']}"), timeout=10).json() == todo
+
+
+def test_title_length_is_counted_after_trimming(alice: User):
+    # 256 characters once the surrounding spaces are trimmed: accepted and stored trimmed
+    todo = alice.create("   " + "y" * 256 + "   ")
+    assert todo["title"] == "y" * 256
+    too_long = alice.rest.post(alice.url("/items"), json={"title": " " + "y" * 257}, timeout=10)
+    assert too_long.status_code == 400
+    assert too_long.json()["details"][0]["field"] == "title"

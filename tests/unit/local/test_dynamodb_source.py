@@ -1,5 +1,6 @@
 """The AMAZON_DYNAMODB data source executor against an in-process moto DynamoDB."""
 
+import base64
 import threading
 import time
 
@@ -289,3 +290,25 @@ def test_scan_filter_applies(source):
 def test_requests_outside_the_emulation_fail_loudly(source, request_object):
     with pytest.raises(UnsupportedRequest):
         source.execute(request_object)
+
+
+def test_a_well_formed_token_this_run_did_not_sign_is_an_error(source):
+    # GIVEN a token that decodes to a plausible start key but was made up by a client
+    forged = base64.urlsafe_b64encode(b'{"id":{"S":"x"},"owner":{"S":"y"}}').decode()
+    # WHEN it is used to continue a query
+    result, error = query_page(source, "a", 1, token=forged)
+    # THEN it is refused like any token the API did not issue
+    assert result is None
+    assert error["type"] == "DynamoDB:UserIllegalArgumentException"
+
+
+def test_a_token_with_its_key_altered_is_an_error(source):
+    for n in range(3):
+        put(source, f"a{n}", owner="a", created=f"2024-01-01T00:00:0{n}.000Z")
+    page, _ = query_page(source, "a", 1)
+    encoded, mac = page["nextToken"].rsplit(".", 1)
+    key = base64.urlsafe_b64decode(encoded).replace(b'"a', b'"b')
+    tampered = f"{base64.urlsafe_b64encode(key).decode()}.{mac}"
+    result, error = query_page(source, "a", 1, token=tampered)
+    assert result is None
+    assert error["type"] == "DynamoDB:UserIllegalArgumentException"

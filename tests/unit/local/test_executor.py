@@ -200,3 +200,27 @@ def test_resolver_attached_to_unknown_field_is_refused_at_start():
             run_resolver=FakeResolvers({}),
             policy_check=lambda *_: True,
         )
+
+
+def test_a_runtime_failure_keeps_its_details_out_of_the_response():
+    # GIVEN a resolver that fails inside the local runtime
+    def failing(*_: Any) -> Any:
+        raise RuntimeError("policy arn:aws:iam::1:policy/secret-name is malformed")
+
+    executor = make_executor(FakeResolvers({}))
+    executor._run_resolver = failing
+    # WHEN a user calls the field
+    body = executor.execute('{ getTodo(id: "t1") { id } }', None, None, ALICE)
+    # THEN the field error is recognisable but says nothing about the internals
+    (error,) = body["errors"]
+    assert error["errorType"] == "LocalRuntimeError"
+    assert "secret-name" not in error["message"]
+
+
+def test_variables_that_do_not_fit_the_input_type_are_a_validation_error():
+    executor = make_executor(FakeResolvers({}))
+    query = "mutation($i: CreateTodoInput!) { createTodo(input: $i) { id } }"
+    body = executor.execute(query, {"i": {"owner": "a", "title": "x", "color": 1}}, None, ALICE)
+    assert body["data"] is None
+    assert body["errors"][0]["errorType"] == "ValidationError"
+    assert "color" in body["errors"][0]["message"]
