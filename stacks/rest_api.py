@@ -44,6 +44,7 @@ class GatewayError(NamedTuple):
     response_type: apigw.ResponseType
     code: str  # the same codes the function uses (lambda_src/todo_api/errors.py)
     status_code: str | None = None  # None keeps API Gateway's status for the type
+    retry_after: bool = False  # tell clients when to try again (seconds)
 
 
 GATEWAY_ERRORS = (
@@ -59,7 +60,7 @@ GATEWAY_ERRORS = (
     ),
     GatewayError("TooLarge", apigw.ResponseType.REQUEST_TOO_LARGE, "payload_too_large"),
     GatewayError("MediaType", apigw.ResponseType.UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type"),
-    GatewayError("Throttled", apigw.ResponseType.THROTTLED, "throttled"),
+    GatewayError("Throttled", apigw.ResponseType.THROTTLED, "throttled", retry_after=True),
     GatewayError("Timeout", apigw.ResponseType.INTEGRATION_TIMEOUT, "upstream_timeout"),
     GatewayError("Default4xx", apigw.ResponseType.DEFAULT_4_XX, "bad_request"),
     GatewayError("Default5xx", apigw.ResponseType.DEFAULT_5_XX, "internal_error"),
@@ -288,6 +289,9 @@ class TodoRestApi(Construct):
                 error.construct_id,
                 type=error.response_type,
                 status_code=error.status_code,
-                response_headers=CORS_HEADERS,
+                response_headers={
+                    **CORS_HEADERS,
+                    **({"Retry-After": "'1'"} if error.retry_after else {}),
+                },
                 templates={JSON: gateway_error_body(error.code)},
             )

@@ -19,10 +19,6 @@ class Operation:
     document: str
     is_mutation: bool
 
-    @property
-    def kind(self) -> str:
-        return "mutation" if self.is_mutation else "query"
-
 
 def _operation(
     name: str, field: str, signature: str, selection: str, *, mutation: bool

@@ -130,6 +130,8 @@ def parse_groups(raw: object) -> frozenset[str]:
     arrives flattened: "admins,users" (REST), "[admins users]" (HTTP API JWT authorizer) or a
     JSON-ish "[admins, users]". A real list (a test event or another runner) is accepted too.
     Cognito group names cannot contain whitespace, so commas and whitespace both separate.
+    A group name may contain a comma, though: a pool administrator must never create one that
+    ends in ",admins" (only administrators create groups; nobody can join one by themselves).
     """
     if raw is None:
         return frozenset()

@@ -520,3 +520,11 @@ def test_stage_is_named_throttled_traced_and_access_logged(dev: Synthesized) -> 
     access_log = json.loads(properties["AccessLogSetting"]["Format"])
     assert access_log["requestId"] == "$context.requestId"
     assert access_log["status"] == "$context.status"
+
+
+def test_throttled_answers_tell_clients_when_to_retry(dev: Synthesized) -> None:
+    responses = dev.of_type("AWS::ApiGateway::GatewayResponse").values()
+    (throttled,) = [r for r in responses if r["Properties"]["ResponseType"] == "THROTTLED"]
+    assert (
+        throttled["Properties"]["ResponseParameters"]["gatewayresponse.header.Retry-After"] == "'1'"
+    )

@@ -58,5 +58,5 @@ def test_the_fragment_selects_every_todo_field(schema):
 def test_the_operation_kind_matches_the_document(operation):
     definition = parse(operation.document).definitions[0]
 
-    assert definition.operation.value == operation.kind
+    assert definition.operation.value == ("mutation" if operation.is_mutation else "query")
     assert definition.name.value == operation.name
