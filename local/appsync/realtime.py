@@ -58,6 +58,10 @@ class RealtimeSettings:
     queue_size: int = 1000  # messages waiting for one slow consumer before it is closed
     max_message_bytes: int = 256 * 1024
     close_timeout_s: float = 2.0
+    # A WebSocket ping this often; a client that does not answer with a pong (it vanished, or
+    # its network did) is disconnected and its subscriptions removed. `ka` messages need no
+    # answer, so they alone cannot tell a live client from a dead one.
+    heartbeat_s: float = 30.0
 
 
 def error_message(
@@ -105,6 +109,7 @@ class RealtimeEndpoint:
             protocols=(SUBPROTOCOL,),
             max_msg_size=self.settings.max_message_bytes,
             autoping=True,
+            heartbeat=self.settings.heartbeat_s,
         )
         if not ws.can_prepare(request).ok:
             message = "Expected a WebSocket upgrade with the graphql-ws subprotocol."

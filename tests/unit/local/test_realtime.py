@@ -38,7 +38,9 @@ ALL_FIELDS = "id owner title completed version createdAt updatedAt"
 ON_CREATE = "subscription S($owner: String!) { onCreateTodo(owner: $owner) { %s } }"
 CREATE = "mutation C($input: CreateTodoInput!) { createTodo(input: $input) { %s } }"
 NONE = DataSourceSpec("none", "NONE")
-FAST = RealtimeSettings(keepalive_interval_s=0.2, init_timeout_s=0.5, close_timeout_s=1.0)
+FAST = RealtimeSettings(
+    keepalive_interval_s=0.2, init_timeout_s=0.5, close_timeout_s=1.0, heartbeat_s=0.3
+)
 
 
 def fake_resolver(spec, arguments, caller, source, info, headers):
@@ -324,6 +326,34 @@ def test_connection_that_never_sends_connection_init_is_closed():
         closing = await client.closed(timeout=2.0)
         assert closing.type == WSMsgType.CLOSE
         assert closing.data == 4408
+
+    run(scenario)
+
+
+def test_client_that_stops_answering_pings_is_disconnected_and_forgotten():
+    async def scenario(ep: Endpoint) -> None:
+        # GIVEN a subscribed client whose WebSocket no longer answers pings (it vanished)
+        client = await ep.connect(autoping=False)
+        await client.send({"type": "connection_init"})
+        assert (await client.next())["type"] == "connection_ack"
+        assert (await client.start("s1", authorization=ep.user_header()))["type"] == "start_ack"
+        # THEN the server drops it after the heartbeat and forgets its subscription
+        await ep.until(lambda: len(ep.registry) == 0, timeout=3.0)
+
+    run(scenario)
+
+
+def test_client_that_answers_pings_stays_connected():
+    async def scenario(ep: Endpoint) -> None:
+        client = await ep.connected()
+        assert (await client.start("s1", authorization=ep.user_header()))["type"] == "start_ack"
+        # a live client keeps reading (that is when its WebSocket answers pings)
+        async with asyncio.timeout(5):
+            for _ in range(5):  # ka every 0.2 s: about a second, several heartbeats
+                assert (await client.receive())["type"] == "ka"
+        assert len(ep.registry) == 1
+        await ep.mutate("alice", "still here")
+        assert (await client.next())["type"] == "data"
 
     run(scenario)
 
