@@ -177,8 +177,7 @@ def _code(assembly: Assembly, logical_id: str, props: dict[str, Any]) -> str:
     location = props.get("CodeS3Location")
     if not location:
         raise TemplateError(f"{logical_id}: a resolver without Code (VTL) is not supported locally")
-    key = str(location).split("/", 3)[-1]
-    return assembly.asset_path_for_s3_key(key).read_text(encoding="utf-8")
+    return assembly.asset_path_for_s3_key(str(location)).read_text(encoding="utf-8")
 
 
 def _data_sources(

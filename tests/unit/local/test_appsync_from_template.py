@@ -1,0 +1,138 @@
+"""Reading the AppSync part of a template: what runs, what is skipped, what is refused."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from local.appsync.from_template import read_appsync, register_api
+from local.template import Assembly, FileAsset, Resolver, TemplateError
+
+SCHEMA = "type Query { ping: String }"
+CODE = "export function request(ctx) { return {}; }\nexport function response(ctx) { return 1; }"
+
+TEMPLATE: dict[str, Any] = {
+    "Resources": {
+        "Api": {
+            "Type": "AWS::AppSync::GraphQLApi",
+            "Properties": {
+                "Name": "todo",
+                "AuthenticationType": "AMAZON_COGNITO_USER_POOLS",
+                "AdditionalAuthenticationProviders": [{"AuthenticationType": "AWS_IAM"}],
+                "UserPoolConfig": {"UserPoolId": "pool-1", "DefaultAction": "ALLOW"},
+                "QueryDepthLimit": 5,
+                "IntrospectionConfig": "DISABLED",
+                "XrayEnabled": True,
+            },
+        },
+        "Schema": {
+            "Type": "AWS::AppSync::GraphQLSchema",
+            "Properties": {"ApiId": {"Fn::GetAtt": ["Api", "ApiId"]}, "Definition": SCHEMA},
+        },
+        "Table": {
+            "Type": "AWS::AppSync::DataSource",
+            "Properties": {
+                "ApiId": {"Fn::GetAtt": ["Api", "ApiId"]},
+                "Name": "table",
+                "Type": "AMAZON_DYNAMODB",
+                "DynamoDBConfig": {"TableName": "todos-physical", "AwsRegion": "us-east-1"},
+            },
+        },
+        "Step": {
+            "Type": "AWS::AppSync::FunctionConfiguration",
+            "Properties": {
+                "ApiId": {"Fn::GetAtt": ["Api", "ApiId"]},
+                "Name": "step",
+                "DataSourceName": {"Fn::GetAtt": ["Table", "Name"]},
+                "CodeS3Location": "s3://assets-bucket/step-hash.js",
+                "Runtime": {"Name": "APPSYNC_JS", "RuntimeVersion": "1.0.0"},
+            },
+        },
+        "Ping": {
+            "Type": "AWS::AppSync::Resolver",
+            "Properties": {
+                "ApiId": {"Fn::GetAtt": ["Api", "ApiId"]},
+                "TypeName": "Query",
+                "FieldName": "ping",
+                "Kind": "PIPELINE",
+                "PipelineConfig": {"Functions": [{"Fn::GetAtt": ["Step", "FunctionId"]}]},
+                "Code": CODE,
+                "Runtime": {"Name": "APPSYNC_JS", "RuntimeVersion": "1.0.0"},
+            },
+        },
+    }
+}
+
+
+def read(template: dict[str, Any], tmp_path: Path) -> Any:
+    step = tmp_path / "asset.step-hash.js"
+    step.write_text("// the pipeline step\n" + CODE)
+    assets = (FileAsset("step-hash", step, "file", ("step-hash.js",)),)
+    assembly = Assembly(tmp_path, "Stack", template, assets)
+    ids: dict[str, Any] = {}
+    register_api(
+        assembly,
+        ids,
+        region="us-east-1",
+        account="123456789012",
+        graphql_url="http://127.0.0.1:1/graphql",
+        realtime_url="ws://127.0.0.1:1/graphql",
+    )
+    resolver = Resolver(assembly, ids, {"AWS::Region": "us-east-1"})
+    return read_appsync(assembly, resolver, ids)
+
+
+def changed(path: list[str], value: Any) -> dict[str, Any]:
+    template = copy.deepcopy(TEMPLATE)
+    target = template["Resources"]
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = value
+    return template
+
+
+def test_the_api_settings_and_a_pipeline_with_an_asset_step_are_read(tmp_path: Path):
+    config = read(TEMPLATE, tmp_path)
+    assert (config.default_mode, config.additional_modes) == (
+        "AMAZON_COGNITO_USER_POOLS",
+        ("AWS_IAM",),
+    )
+    assert (config.query_depth_limit, config.introspection) == (5, False)
+    spec = config.resolvers[("Query", "ping")]
+    assert spec.kind == "PIPELINE"
+    (step,) = spec.functions
+    assert step.code.startswith("// the pipeline step")
+    assert step.data_source.table_name == "todos-physical"
+
+
+def test_what_is_deliberately_not_emulated_is_listed(tmp_path: Path):
+    config = read(TEMPLATE, tmp_path)
+    assert any(line.startswith("AWS::AppSync::GraphQLApi.XrayEnabled") for line in config.ignored)
+
+
+def test_an_unknown_api_property_is_refused_by_name(tmp_path: Path):
+    template = changed(["Api", "Properties", "MergedApiExecutionRoleArn"], "arn:role")
+    with pytest.raises(TemplateError, match=r"Api.*MergedApiExecutionRoleArn"):
+        read(template, tmp_path)
+
+
+def test_a_deny_by_default_user_pool_config_is_refused(tmp_path: Path):
+    config = {"UserPoolId": "pool-1", "DefaultAction": "DENY"}
+    with pytest.raises(TemplateError, match="DefaultAction DENY"):
+        read(changed(["Api", "Properties", "UserPoolConfig"], config), tmp_path)
+
+
+def test_a_vtl_resolver_is_refused(tmp_path: Path):
+    template = changed(["Ping", "Properties", "Code"], None)
+    del template["Resources"]["Ping"]["Properties"]["Code"]
+    del template["Resources"]["Ping"]["Properties"]["Runtime"]
+    with pytest.raises(TemplateError, match="Ping"):
+        read(template, tmp_path)
+
+
+def test_another_data_source_type_is_refused(tmp_path: Path):
+    with pytest.raises(TemplateError, match="AWS_LAMBDA"):
+        read(changed(["Table", "Properties", "Type"], "AWS_LAMBDA"), tmp_path)
