@@ -6,7 +6,6 @@ local addresses and hands each part what the template says about it.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import secrets
@@ -330,10 +329,3 @@ def _route_list(routes: RestRoutes) -> list[str]:
 def write_outputs(path: Path, stack_name: str, outputs: dict[str, str]) -> None:
     """The `cdk deploy --outputs-file` shape: {stack name: {output key: value}}."""
     path.write_text(json.dumps({stack_name: outputs}, indent=2) + "\n", encoding="utf-8")
-
-
-async def run_until_stopped(stack: LocalStack, stop: asyncio.Event) -> None:
-    try:
-        await stop.wait()
-    finally:
-        await stack.stop()
