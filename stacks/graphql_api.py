@@ -105,9 +105,9 @@ class TodoGraphqlApi(Construct):
             "wildcard to the indexes of this one table.",
         )
         self.none_source = self.api.add_none_data_source("NoneSource")
-        self._add_table_resolvers()
+        self._add_unit_resolvers(TABLE_RESOLVERS, self.table_source)
         self._add_write_pipelines()
-        self._add_subscription_resolvers()
+        self._add_unit_resolvers(SUBSCRIPTION_RESOLVERS, self.none_source)
 
     @property
     def cfn_api(self) -> appsync.CfnGraphQLApi:
@@ -147,13 +147,15 @@ class TodoGraphqlApi(Construct):
             "land in CloudWatch.",
         )
 
-    def _add_table_resolvers(self) -> None:
-        for type_name, field_name, path in TABLE_RESOLVERS:
+    def _add_unit_resolvers(
+        self, resolvers: tuple[tuple[str, str, str], ...], source: appsync.BaseDataSource
+    ) -> None:
+        for type_name, field_name, path in resolvers:
             self.api.create_resolver(
                 f"{type_name}{_pascal(field_name)}Resolver",
                 type_name=type_name,
                 field_name=field_name,
-                data_source=self.table_source,
+                data_source=source,
                 runtime=RUNTIME,
                 code=resolver_code(path),
             )
@@ -181,14 +183,3 @@ class TodoGraphqlApi(Construct):
             runtime=RUNTIME,
             code=resolver_code(path),
         )
-
-    def _add_subscription_resolvers(self) -> None:
-        for type_name, field_name, path in SUBSCRIPTION_RESOLVERS:
-            self.api.create_resolver(
-                f"{type_name}{_pascal(field_name)}Resolver",
-                type_name=type_name,
-                field_name=field_name,
-                data_source=self.none_source,
-                runtime=RUNTIME,
-                code=resolver_code(path),
-            )
