@@ -9,6 +9,7 @@ import pytest
 from moto import mock_aws
 
 from local.appsync.dynamodb import DynamoDbSource, UnsupportedRequest
+from tests.unit.todo_table import create_todo_table
 
 TABLE = "Todos"
 
@@ -19,26 +20,7 @@ def source(monkeypatch):
         monkeypatch.setenv(name, "testing")
     with mock_aws():
         client = boto3.client("dynamodb", region_name="us-east-1")
-        client.create_table(
-            TableName=TABLE,
-            BillingMode="PAY_PER_REQUEST",
-            AttributeDefinitions=[
-                {"AttributeName": "id", "AttributeType": "S"},
-                {"AttributeName": "owner", "AttributeType": "S"},
-                {"AttributeName": "createdAt", "AttributeType": "S"},
-            ],
-            KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-            GlobalSecondaryIndexes=[
-                {
-                    "IndexName": "byOwner",
-                    "KeySchema": [
-                        {"AttributeName": "owner", "KeyType": "HASH"},
-                        {"AttributeName": "createdAt", "KeyType": "RANGE"},
-                    ],
-                    "Projection": {"ProjectionType": "ALL"},
-                }
-            ],
-        )
+        create_todo_table(client, TABLE)
         yield DynamoDbSource(client, TABLE)
 
 

@@ -17,6 +17,7 @@ from moto import mock_aws
 from local.appsync.js_runtime import AuthType, JsRuntime, cognito_identity, iam_identity, make_info
 from local.appsync.resolvers import FieldCall, Resolution, ResolverExecutor
 from local.appsync.specs import DataSourceSpec, FunctionSpec, ResolverSpec
+from tests.unit.todo_table import create_todo_table
 
 RESOLVERS = Path(__file__).resolve().parents[3] / "schema" / "resolvers"
 TABLE = "TodoTable"
@@ -127,26 +128,7 @@ def _marshal(item: dict[str, Any]) -> dict[str, Any]:
 
 
 def create_table(client: Any) -> None:
-    client.create_table(
-        TableName=TABLE,
-        BillingMode="PAY_PER_REQUEST",
-        AttributeDefinitions=[
-            {"AttributeName": "id", "AttributeType": "S"},
-            {"AttributeName": "owner", "AttributeType": "S"},
-            {"AttributeName": "createdAt", "AttributeType": "S"},
-        ],
-        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-        GlobalSecondaryIndexes=[
-            {
-                "IndexName": "byOwner",
-                "KeySchema": [
-                    {"AttributeName": "owner", "KeyType": "HASH"},
-                    {"AttributeName": "createdAt", "KeyType": "RANGE"},
-                ],
-                "Projection": {"ProjectionType": "ALL"},
-            }
-        ],
-    )
+    create_todo_table(client, TABLE)
 
 
 Caller = tuple[AuthType, dict[str, Any]]
