@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import json
 import re
-import secrets
 import signal
 import statistics
 import subprocess
@@ -27,12 +26,12 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
-import boto3
 import requests
+
+from benchmarks.users import signed_in_user
 
 ROOT = Path(__file__).resolve().parents[1]
 CDK_OUT = ROOT / "cdk.out"
-PASSWORD = "Bench-Mark-Passw0rd!"
 REQUESTS = 200
 THREADS = 8
 
@@ -42,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
         print("cdk.out has no TodoApp-dev template: run `make synth` first")
         return 1
     with _local_stack() as (outputs, pid):
-        token = _sign_in(outputs)
+        token = signed_in_user(outputs).id_token
         rest = requests.Session()
         rest.headers["Authorization"] = token
         base = outputs["RestApiUrl"].rstrip("/")
@@ -107,28 +106,6 @@ def _peak_mib(pid: int) -> str:
         if line.startswith("VmHWM:"):
             return f"{int(line.split()[1]) / 1024:.0f} MiB"
     return "unknown"
-
-
-def _sign_in(outputs: dict[str, str]) -> str:
-    cognito = boto3.client(
-        "cognito-idp",
-        endpoint_url=outputs["AwsEndpoint"],
-        region_name=outputs["Region"],
-        aws_access_key_id="bench",
-        aws_secret_access_key="bench",
-    )
-    email = f"bench-{secrets.token_hex(3)}@example.com"
-    pool = outputs["UserPoolId"]
-    cognito.admin_create_user(UserPoolId=pool, Username=email, MessageAction="SUPPRESS")
-    cognito.admin_set_user_password(
-        UserPoolId=pool, Username=email, Password=PASSWORD, Permanent=True
-    )
-    result = cognito.initiate_auth(
-        ClientId=outputs["UserPoolClientId"],
-        AuthFlow="USER_PASSWORD_AUTH",
-        AuthParameters={"USERNAME": email, "PASSWORD": PASSWORD},
-    )
-    return str(result["AuthenticationResult"]["IdToken"])
 
 
 def _timed(call: Callable[[], object], count: int) -> list[float]:

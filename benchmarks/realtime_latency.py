@@ -19,18 +19,17 @@ import asyncio
 import base64
 import json
 import math
-import secrets
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import boto3
 import requests
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.typing import Subprotocol
 
+from benchmarks.users import SignedIn, signed_in_user
 from local.background import BackgroundStack
 from local.stack import Settings
 
@@ -41,17 +40,10 @@ REGION = "us-east-1"
 MIN_EVENTS = 100
 DEFAULT_EVENTS = 200
 WARMUP_EVENTS = 5
-PASSWORD = "Bench-mark-Pa55word!"
 SUBSCRIPTION = (
     "subscription ($owner: String!) { onCreateTodo(owner: $owner) "
     "{ id owner title completed version createdAt updatedAt } }"
 )
-
-
-@dataclass(frozen=True)
-class Signed:
-    sub: str
-    id_token: str
 
 
 @dataclass(frozen=True)
@@ -67,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
     count = max(MIN_EVENTS, int(getattr(args, "runs", 0)) * 10, DEFAULT_EVENTS)
     stack = BackgroundStack(Settings(cdk_out=CDK_OUT, stack_name=STACK_NAME, region=REGION))
     try:
-        user = sign_up(stack.outputs)
+        user = signed_in_user(stack.outputs)
         samples = asyncio.run(measure(stack.outputs, user, count))
     finally:
         stack.close()
@@ -75,30 +67,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def sign_up(outputs: dict[str, str]) -> Signed:
-    cognito = boto3.client(
-        "cognito-idp",
-        endpoint_url=outputs["AwsEndpoint"],
-        region_name=REGION,
-        aws_access_key_id="local",
-        aws_secret_access_key="local",
-    )
-    pool, email = outputs["UserPoolId"], f"bench-{secrets.token_hex(4)}@example.com"
-    cognito.admin_create_user(UserPoolId=pool, Username=email, MessageAction="SUPPRESS")
-    cognito.admin_set_user_password(
-        UserPoolId=pool, Username=email, Password=PASSWORD, Permanent=True
-    )
-    tokens = cognito.initiate_auth(
-        ClientId=outputs["UserPoolClientId"],
-        AuthFlow="USER_PASSWORD_AUTH",
-        AuthParameters={"USERNAME": email, "PASSWORD": PASSWORD},
-    )["AuthenticationResult"]
-    claims = tokens["IdToken"].split(".")[1]
-    sub = json.loads(base64.urlsafe_b64decode(claims + "=" * (-len(claims) % 4)))["sub"]
-    return Signed(sub, tokens["IdToken"])
-
-
-async def measure(outputs: dict[str, str], user: Signed, count: int) -> list[Sample]:
+async def measure(outputs: dict[str, str], user: SignedIn, count: int) -> list[Sample]:
     header = {"host": urlsplit(outputs["GraphQLUrl"]).netloc, "Authorization": user.id_token}
     encoded = base64.b64encode(json.dumps(header).encode()).decode()
     url = f"{outputs['GraphQLRealtimeUrl']}?header={encoded}&payload=e30="

@@ -151,11 +151,15 @@ def client(service: str, endpoint: str, region: str) -> Any:
 
 
 def assume_role_credentials(
-    endpoint: str, role_arn: str, region: str = "us-east-1", session_name: str = "local"
+    endpoint: str,
+    role_arn: str,
+    region: str = "us-east-1",
+    session_name: str = "local",
+    duration_seconds: int = 3600,
 ) -> tuple[str, str, str]:
     """Temporary credentials for `role_arn` from local STS: (access key, secret, token)."""
     response = client("sts", endpoint, region).assume_role(
-        RoleArn=role_arn, RoleSessionName=session_name
+        RoleArn=role_arn, RoleSessionName=session_name, DurationSeconds=duration_seconds
     )
     credentials = response["Credentials"]
     return (

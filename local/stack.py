@@ -16,15 +16,22 @@ from typing import Any
 
 from aiohttp import web
 
-from local.appsync import resolvers as resolver_runtime
 from local.appsync.auth import RequestAuthenticator
 from local.appsync.executor import COGNITO, AppSyncExecutor, Caller
 from local.appsync.from_template import AppSyncConfig, read_appsync, register_api
 from local.appsync.js_runtime import AuthType, JsRuntime
+from local.appsync.resolvers import FieldCall, ResolverExecutor
 from local.appsync.server import create_appsync_app
 from local.appsync.specs import ResolverSpec
 from local.appsync.subscriptions import SubscriptionRegistry
-from local.aws import LocalAws, SigningKey, client, credentials_lookup, provision, pseudo_parameters
+from local.aws import (
+    LocalAws,
+    SigningKey,
+    assume_role_credentials,
+    credentials_lookup,
+    provision,
+    pseudo_parameters,
+)
 from local.iam import GRAPHQL_ACTION, CachedPolicySource, IamPolicySource, evaluate, field_arn
 from local.lambda_pool import LambdaPool
 from local.rest.authorizer import cognito_authorize
@@ -155,8 +162,7 @@ class LocalStack:
 
     def _appsync_executor(self, config: AppSyncConfig, api_arn: str) -> AppSyncExecutor:
         assert self._aws is not None
-        runtime = JsRuntime()
-        dynamodb = self._aws.client("dynamodb")
+        resolvers = ResolverExecutor(JsRuntime(), self._aws.client("dynamodb"))
         policies = CachedPolicySource(IamPolicySource(self._aws.client("iam")))
 
         def run_resolver(
@@ -167,7 +173,7 @@ class LocalStack:
             info: dict[str, Any],
             headers: dict[str, str],
         ) -> tuple[Any, list[dict[str, Any]]]:
-            call = resolver_runtime.FieldCall(
+            call = FieldCall(
                 arguments=arguments,
                 identity=caller.identity,
                 auth_type=AuthType.from_mode(caller.mode),
@@ -175,9 +181,7 @@ class LocalStack:
                 source=source,
                 request={"headers": headers, "domainName": None},
             )
-            value, errors = resolver_runtime.execute(
-                spec, call, runtime=runtime, dynamodb_client=dynamodb
-            )
+            value, errors = resolvers.execute(spec, call)
             return value, list(errors)
 
         def policy_allows(caller: Caller, type_name: str, field_name: str) -> bool:
@@ -250,7 +254,13 @@ class LocalStack:
         if not str(props["Runtime"]).startswith("python"):
             raise TemplateError(f"{function_id}: runtime {props['Runtime']} is not emulated")
         code_dir = assembly.asset_path_for_s3_key(props["Code"]["S3Key"])
-        access_key, secret, token = _role_credentials(endpoint, self.settings.region, props["Role"])
+        access_key, secret, token = assume_role_credentials(
+            endpoint,
+            props["Role"],
+            self.settings.region,
+            session_name="local-lambda",
+            duration_seconds=CREDENTIAL_SECONDS,
+        )
         name = resolver.resolve({"Ref": function_id})
         environment = {
             **{k: str(v) for k, v in props.get("Environment", {}).get("Variables", {}).items()},
@@ -307,15 +317,6 @@ def _register_rest_and_functions(assembly: Assembly, ids: dict[str, Any], region
         arn = f"arn:aws:lambda:{region}:{DEFAULT_ACCOUNT}:function:{name}"
         ids[logical_id] = {"Ref": name, "Arn": arn}
     return rest_api_id
-
-
-def _role_credentials(endpoint: str, region: str, role_arn: str) -> tuple[str, str, str]:
-    sts = client("sts", endpoint, region)
-    response = sts.assume_role(
-        RoleArn=role_arn, RoleSessionName="local-lambda", DurationSeconds=CREDENTIAL_SECONDS
-    )
-    creds = response["Credentials"]
-    return creds["AccessKeyId"], creds["SecretAccessKey"], creds["SessionToken"]
 
 
 def _refuse(_token: str) -> dict[str, Any]:

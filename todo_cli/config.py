@@ -24,6 +24,23 @@ class StackConfig:
     graphql_url: str | None = None
     graphql_realtime_url: str | None = None
 
+    @classmethod
+    def from_outputs(cls, name: str, values: dict, where: str = "the outputs") -> StackConfig:
+        """One stack's outputs ({OutputKey: value}) as the client's configuration."""
+        missing = [key for key in REQUIRED_KEYS if not values.get(key)]
+        if missing:
+            raise CliError(f"stack {name} in {where} lacks outputs {', '.join(missing)}")
+        return cls(
+            stack_name=name,
+            rest_api_url=values["RestApiUrl"],
+            user_pool_id=values["UserPoolId"],
+            user_pool_client_id=values["UserPoolClientId"],
+            region=values["Region"],
+            aws_endpoint=values.get("AwsEndpoint"),
+            graphql_url=values.get("GraphQLUrl"),
+            graphql_realtime_url=values.get("GraphQLRealtimeUrl"),
+        )
+
     def url(self, path: str) -> str:
         return self.rest_api_url.rstrip("/") + "/" + path.lstrip("/")
 
@@ -47,19 +64,7 @@ def load_config(path: Path | None = None, stack: str | None = None) -> StackConf
     if not isinstance(outputs, dict):
         raise CliError(f"{path} is not a JSON object of stacks")
     name, values = _pick_stack(outputs, stack, path)
-    missing = [key for key in REQUIRED_KEYS if not values.get(key)]
-    if missing:
-        raise CliError(f"stack {name} in {path} lacks outputs {', '.join(missing)}")
-    return StackConfig(
-        stack_name=name,
-        rest_api_url=values["RestApiUrl"],
-        user_pool_id=values["UserPoolId"],
-        user_pool_client_id=values["UserPoolClientId"],
-        region=values["Region"],
-        aws_endpoint=values.get("AwsEndpoint"),
-        graphql_url=values.get("GraphQLUrl"),
-        graphql_realtime_url=values.get("GraphQLRealtimeUrl"),
-    )
+    return StackConfig.from_outputs(name, values, where=str(path))
 
 
 def _pick_stack(outputs: dict[str, object], stack: str | None, path: Path) -> tuple[str, dict]:

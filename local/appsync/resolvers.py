@@ -127,10 +127,3 @@ class ResolverExecutor:
         if source.table_name is None:
             raise ValueError(f"{source.name}: AMAZON_DYNAMODB data source without a table")
         return DynamoDbSource(self._dynamodb, source.table_name).execute(request)
-
-
-def execute(
-    spec: ResolverSpec, call: FieldCall, *, runtime: JsRuntime, dynamodb_client: Any
-) -> Resolution:
-    """Resolve one field: (value, AppSync error entries)."""
-    return ResolverExecutor(runtime, dynamodb_client).execute(spec, call)

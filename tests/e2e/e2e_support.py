@@ -20,6 +20,7 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
+from local.aws import assume_role_credentials
 from local.background import BackgroundStack
 from local.stack import Settings
 
@@ -125,6 +126,6 @@ def sigv4_headers(
 
 
 def role_credentials(stack: RunningStack, role_arn: str) -> Credentials:
-    response = stack.aws("sts").assume_role(RoleArn=role_arn, RoleSessionName="e2e")
-    c = response["Credentials"]
-    return Credentials(c["AccessKeyId"], c["SecretAccessKey"], c["SessionToken"])
+    """Credentials for `role_arn` from the stack's local STS, for botocore's signer."""
+    endpoint = stack.outputs["AwsEndpoint"]
+    return Credentials(*assume_role_credentials(endpoint, role_arn, REGION, session_name="e2e"))

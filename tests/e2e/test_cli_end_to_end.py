@@ -9,7 +9,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from e2e_support import STACK_NAME, RunningStack
+import pytest
+from e2e_support import PASSWORD, STACK_NAME, RunningStack
 
 
 def run_todo(outputs: Path, session: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -24,16 +25,24 @@ def todo_json(outputs: Path, session: Path, *args: str) -> Any:
     return json.loads(result.stdout)
 
 
-def test_cli_manages_todos_end_to_end(stack: RunningStack, tmp_path: Path):
-    # GIVEN the stack's outputs file, as `make up` writes it
+@pytest.fixture
+def cli_files(stack: RunningStack, tmp_path: Path) -> tuple[Path, Path]:
+    """The stack's outputs file, as `make up` writes it, and where the session will live."""
     outputs = tmp_path / "local-outputs.json"
     outputs.write_text(json.dumps({STACK_NAME: stack.outputs}))
-    session = tmp_path / "session.json"
+    return outputs, tmp_path / "session.json"
+
+
+def sign_up(outputs: Path, session: Path) -> None:
     email = f"cli-{secrets.token_hex(3)}@example.com"
-    password = "Corr3ct-Horse-Battery!"
+    todo_json(outputs, session, "create-user", "--email", email, "--password", PASSWORD)
+    todo_json(outputs, session, "signin", "--email", email, "--password", PASSWORD)
+
+
+def test_cli_manages_todos_end_to_end(cli_files: tuple[Path, Path]):
+    outputs, session = cli_files
     # WHEN a user is created, signs in, adds, completes and deletes a todo with the CLI
-    todo_json(outputs, session, "create-user", "--email", email, "--password", password)
-    todo_json(outputs, session, "signin", "--email", email, "--password", password)
+    sign_up(outputs, session)
     added = todo_json(outputs, session, "add", "water the plants")
     listed = todo_json(outputs, session, "list")
     completed = todo_json(outputs, session, "complete", added["id"])
@@ -47,16 +56,9 @@ def test_cli_manages_todos_end_to_end(stack: RunningStack, tmp_path: Path):
     assert oct(session.stat().st_mode & 0o777) == "0o600"
 
 
-def test_cli_reports_an_api_error_in_one_line_without_traceback(
-    stack: RunningStack, tmp_path: Path
-):
-    outputs = tmp_path / "local-outputs.json"
-    outputs.write_text(json.dumps({STACK_NAME: stack.outputs}))
-    session = tmp_path / "session.json"
-    email = f"cli-{secrets.token_hex(3)}@example.com"
-    password = "Corr3ct-Horse-Battery!"
-    todo_json(outputs, session, "create-user", "--email", email, "--password", password)
-    todo_json(outputs, session, "signin", "--email", email, "--password", password)
+def test_cli_reports_an_api_error_in_one_line_without_traceback(cli_files: tuple[Path, Path]):
+    outputs, session = cli_files
+    sign_up(outputs, session)
     # WHEN the user completes an id that does not exist
     result = run_todo(outputs, session, "complete", "no-such-id")
     # THEN one error line, a non-zero exit, no traceback
