@@ -55,6 +55,7 @@ lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
+	npx --no-install tsc -p schema/resolvers
 	npx --no-install eslint schema/resolvers
 
 deploy: setup

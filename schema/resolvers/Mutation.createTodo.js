@@ -1,11 +1,16 @@
 /**
- * Mutation.createTodo: server-only. The schema allows only IAM (@aws_iam); the resolver
- * checks again so a schema edit alone cannot open creation to end users, whose input the
- * REST Lambda would not have validated. The title rule is checked here as well, so a caller
- * that skips the Lambda still cannot store a title the REST API would refuse.
+ * Mutation.createTodo: server-only. The schema admits only IAM (@aws_iam), so Cognito users
+ * never reach this resolver; it checks the auth type again so that a schema edit alone cannot
+ * open creation to callers whose input the REST Lambda has not validated. The title rule is
+ * enforced here too, so even an IAM caller that skips the Lambda cannot store a title the
+ * REST API would refuse.
  */
 import { util } from '@aws-appsync/utils';
 
+/** The REST API's title rule: trimmed, 1 to MAX_TITLE_LENGTH characters, no control characters. */
+const MAX_TITLE_LENGTH = 256;
+
+/** @param {import('@aws-appsync/utils').Context<import('./graphql-types').CreateTodoArgs>} ctx */
 export function request(ctx) {
   if (util.authType() !== 'IAM Authorization') {
     util.unauthorized();
@@ -27,6 +32,7 @@ export function request(ctx) {
   };
 }
 
+/** @param {import('@aws-appsync/utils').Context} ctx */
 export function response(ctx) {
   if (ctx.error) {
     util.error(ctx.error.message, ctx.error.type);
@@ -35,23 +41,25 @@ export function response(ctx) {
 }
 
 /**
- * The REST API's title rule, enforced here too because Cognito users may call this mutation
- * directly: trimmed, 1 to 256 characters, no control characters. Returns the trimmed title.
+ * Returns the trimmed title or fails with ValidationError. Characters are compared as strings
+ * (UTF-16 code units), which the runtime supports; `charCodeAt` it does not. A low surrogate
+ * completes the character its high surrogate began, so it is not counted again.
+ *
+ * @param {string} title
  */
 function checkedTitle(title) {
   const trimmed = title.trim();
   let characters = 0;
   for (const unit of trimmed.split('')) {
-    const code = unit.charCodeAt(0);
-    if (code < 0x20 || (code >= 0x7f && code <= 0x9f)) {
+    if (unit < '\u0020' || (unit >= '\u007f' && unit <= '\u009f')) {
       util.error('title must not contain control characters', 'ValidationError');
     }
-    if (code < 0xdc00 || code > 0xdfff) {
-      characters += 1; // a low surrogate completes the character its high one began
+    if (unit < '\udc00' || unit > '\udfff') {
+      characters += 1;
     }
   }
-  if (characters < 1 || characters > 256) {
-    util.error('title must be 1 to 256 characters after trimming', 'ValidationError');
+  if (characters < 1 || characters > MAX_TITLE_LENGTH) {
+    util.error(`title must be 1 to ${MAX_TITLE_LENGTH} characters after trimming`, 'ValidationError');
   }
   return trimmed;
 }

@@ -6,6 +6,7 @@
  */
 import { util } from '@aws-appsync/utils';
 
+/** @param {import('@aws-appsync/utils').Context<import('./graphql-types').GetTodoArgs>} ctx */
 export function request(ctx) {
   return {
     operation: 'GetItem',
@@ -16,21 +17,22 @@ export function request(ctx) {
   };
 }
 
+/**
+ * @param {import('@aws-appsync/utils').Context<
+ *   import('./graphql-types').GetTodoArgs, Record<string, any>, any, any,
+ *   import('./graphql-types').Todo | null>} ctx
+ */
 export function response(ctx) {
   if (ctx.error) {
     util.error(ctx.error.message, ctx.error.type);
   }
   const todo = ctx.result;
-  if (util.isNull(todo)) {
+  if (!todo) {
     return null;
   }
-  if (!callerIsIam() && todo.owner !== ctx.identity.sub) {
+  const caller = /** @type {{ sub?: string }} */ (ctx.identity);
+  if (util.authType() !== 'IAM Authorization' && todo.owner !== caller.sub) {
     util.unauthorized();
   }
   return todo;
-}
-
-/** Only the Lambda's IAM role may see every owner's todos; anything else is owner-scoped. */
-function callerIsIam() {
-  return util.authType() === 'IAM Authorization';
 }

@@ -5,9 +5,11 @@
  */
 import { util } from '@aws-appsync/utils';
 
+/** @param {import('@aws-appsync/utils').Context<import('./graphql-types').OwnerArgs>} ctx */
 export function request(ctx) {
   const isUserPool = util.authType() === 'User Pool Authorization';
-  if (!isUserPool || ctx.args.owner !== ctx.identity.sub) {
+  const caller = /** @type {{ sub?: string }} */ (ctx.identity);
+  if (!isUserPool || ctx.args.owner !== caller.sub) {
     util.unauthorized();
   }
   return { payload: null };

@@ -7,6 +7,7 @@ export function request() {
   return {};
 }
 
+/** @param {import('@aws-appsync/utils').Context} ctx */
 export function response(ctx) {
   return ctx.prev.result;
 }

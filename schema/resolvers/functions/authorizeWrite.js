@@ -5,6 +5,10 @@
  */
 import { util } from '@aws-appsync/utils';
 
+/**
+ * @param {import('@aws-appsync/utils').Context<
+ *   import('../graphql-types').UpdateTodoArgs | import('../graphql-types').DeleteTodoArgs>} ctx
+ */
 export function request(ctx) {
   return {
     operation: 'GetItem',
@@ -13,19 +17,25 @@ export function request(ctx) {
   };
 }
 
+/**
+ * @param {import('@aws-appsync/utils').Context<
+ *   import('../graphql-types').UpdateTodoArgs | import('../graphql-types').DeleteTodoArgs,
+ *   Record<string, any>, any, any, import('../graphql-types').Todo | null>} ctx
+ */
 export function response(ctx) {
   if (ctx.error) {
     util.error(ctx.error.message, ctx.error.type);
   }
   const todo = ctx.result;
-  if (util.isNull(todo)) {
+  if (!todo) {
     util.error('Todo not found', 'NotFound');
   }
-  if (util.authType() !== 'IAM Authorization' && todo.owner !== ctx.identity.sub) {
+  const caller = /** @type {{ sub?: string }} */ (ctx.identity);
+  if (util.authType() !== 'IAM Authorization' && todo.owner !== caller.sub) {
     util.unauthorized();
   }
-  const expected = ctx.args.input.expectedVersion;
-  if (!util.isNull(expected) && expected !== todo.version) {
+  const expected = ctx.args.input.expectedVersion ?? null;
+  if (expected !== null && expected !== todo.version) {
     util.error(`Version conflict: expected ${expected}, found ${todo.version}`, 'ConflictError');
   }
   ctx.stash.todo = todo;

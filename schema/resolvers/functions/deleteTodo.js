@@ -4,15 +4,17 @@
  */
 import { util } from '@aws-appsync/utils';
 
+/** @param {import('@aws-appsync/utils').Context<import('../graphql-types').DeleteTodoArgs>} ctx */
 export function request(ctx) {
-  const { id, expectedVersion } = ctx.args.input;
+  const { id } = ctx.args.input;
   return {
     operation: 'DeleteItem',
     key: util.dynamodb.toMapValues({ id }),
-    condition: deleteCondition(expectedVersion),
+    condition: deleteCondition(ctx.args.input.expectedVersion ?? null),
   };
 }
 
+/** @param {import('@aws-appsync/utils').Context} ctx */
 export function response(ctx) {
   const { error } = ctx;
   if (error && error.type === 'DynamoDB:ConditionalCheckFailedException') {
@@ -24,8 +26,9 @@ export function response(ctx) {
   return ctx.result;
 }
 
+/** @param {number | null} expectedVersion */
 function deleteCondition(expectedVersion) {
-  if (util.isNull(expectedVersion)) {
+  if (expectedVersion === null) {
     return { expression: 'attribute_exists(id)' };
   }
   return {

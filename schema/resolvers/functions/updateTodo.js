@@ -4,17 +4,25 @@
  */
 import { util } from '@aws-appsync/utils';
 
+/** The REST API's title rule: trimmed, 1 to MAX_TITLE_LENGTH characters, no control characters. */
+const MAX_TITLE_LENGTH = 256;
+
+/** @param {import('@aws-appsync/utils').Context<import('../graphql-types').UpdateTodoArgs>} ctx */
 export function request(ctx) {
-  const { id, title, completed, expectedVersion } = ctx.args.input;
+  const { id, expectedVersion } = ctx.args.input;
+  const title = ctx.args.input.title ?? null;
+  const completed = ctx.args.input.completed ?? null;
   const assignments = ['#version = #version + :one', '#updatedAt = :now'];
+  /** @type {Record<string, string>} */
   const names = { '#version': 'version', '#updatedAt': 'updatedAt' };
+  /** @type {Record<string, unknown>} */
   const values = { ':one': 1, ':now': util.time.nowISO8601() };
-  if (!util.isNull(title)) {
+  if (title !== null) {
     assignments.push('#title = :title');
     names['#title'] = 'title';
     values[':title'] = checkedTitle(title);
   }
-  if (!util.isNull(completed)) {
+  if (completed !== null) {
     assignments.push('#completed = :completed');
     names['#completed'] = 'completed';
     values[':completed'] = completed;
@@ -35,6 +43,7 @@ export function request(ctx) {
   };
 }
 
+/** @param {import('@aws-appsync/utils').Context} ctx */
 export function response(ctx) {
   const { error } = ctx;
   if (error && error.type === 'DynamoDB:ConditionalCheckFailedException') {
@@ -47,23 +56,25 @@ export function response(ctx) {
 }
 
 /**
- * The REST API's title rule, enforced here too because Cognito users may call this mutation
- * directly: trimmed, 1 to 256 characters, no control characters. Returns the trimmed title.
+ * Returns the trimmed title or fails with ValidationError. Characters are compared as strings
+ * (UTF-16 code units), which the runtime supports; `charCodeAt` it does not. A low surrogate
+ * completes the character its high surrogate began, so it is not counted again.
+ *
+ * @param {string} title
  */
 function checkedTitle(title) {
   const trimmed = title.trim();
   let characters = 0;
   for (const unit of trimmed.split('')) {
-    const code = unit.charCodeAt(0);
-    if (code < 0x20 || (code >= 0x7f && code <= 0x9f)) {
+    if (unit < '\u0020' || (unit >= '\u007f' && unit <= '\u009f')) {
       util.error('title must not contain control characters', 'ValidationError');
     }
-    if (code < 0xdc00 || code > 0xdfff) {
-      characters += 1; // a low surrogate completes the character its high one began
+    if (unit < '\udc00' || unit > '\udfff') {
+      characters += 1;
     }
   }
-  if (characters < 1 || characters > 256) {
-    util.error('title must be 1 to 256 characters after trimming', 'ValidationError');
+  if (characters < 1 || characters > MAX_TITLE_LENGTH) {
+    util.error(`title must be 1 to ${MAX_TITLE_LENGTH} characters after trimming`, 'ValidationError');
   }
   return trimmed;
 }

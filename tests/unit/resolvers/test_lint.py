@@ -1,13 +1,9 @@
 """The resolvers pass the official AppSync ESLint rules, and those rules really run."""
 
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
-
-ROOT = Path(__file__).resolve().parents[3]
-ESLINT = ROOT / "node_modules" / ".bin" / "eslint"
+from static_checks import ESLINT, ROOT, eslint, scratch_copy
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -16,31 +12,14 @@ def _eslint_installed() -> None:
     assert ESLINT.exists(), "node_modules/.bin/eslint is missing: run `make setup`"
 
 
-def lint(cwd: Path, target: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(ESLINT), "--no-warn-ignored", target],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-
-
 @pytest.fixture
 def scratch_project(tmp_path: Path) -> Path:
-    """A copy of the repo's lint set-up (config, tsconfig, node_modules link) in tmp."""
-    shutil.copy(ROOT / "eslint.config.mjs", tmp_path / "eslint.config.mjs")
-    resolvers = tmp_path / "schema" / "resolvers"
-    resolvers.mkdir(parents=True)
-    shutil.copy(ROOT / "schema" / "resolvers" / "tsconfig.json", resolvers / "tsconfig.json")
-    (tmp_path / "node_modules").symlink_to(ROOT / "node_modules")
-    return tmp_path
+    return scratch_copy(tmp_path)
 
 
 def test_repository_resolvers_pass_the_appsync_rules():
     # WHEN the resolvers are linted with the repo's configuration
-    result = lint(ROOT, "schema/resolvers")
+    result = eslint(ROOT)
     # THEN there is nothing to report
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -55,7 +34,7 @@ def test_try_catch_is_rejected(scratch_project: Path):
         "export function response(ctx) { return ctx.result; }\n"
     )
     # WHEN it is linted with the same configuration
-    result = lint(scratch_project, "schema/resolvers")
+    result = eslint(scratch_project)
     # THEN the AppSync rule fails the run
     assert result.returncode == 1
     assert "@aws-appsync/no-try" in result.stdout
@@ -70,7 +49,28 @@ def test_recursion_is_rejected_by_the_type_aware_rules(scratch_project: Path):
         "export function response(ctx) { return ctx.result; }\n"
     )
     # WHEN it is linted
-    result = lint(scratch_project, "schema/resolvers")
+    result = eslint(scratch_project)
     # THEN the recursion rule fails the run
     assert result.returncode == 1
     assert "@aws-appsync/no-recursion" in result.stdout
+
+
+def test_a_method_the_runtime_lacks_is_rejected_on_typed_arguments(scratch_project: Path):
+    """@aws-appsync/eslint-plugin, rule no-disallowed-methods, lists String.charCodeAt as not
+    implemented by APPSYNC_JS. The rule needs type information: the JSDoc Context type on ctx
+    (and graphql-types.d.ts) tells it the title is a string."""
+    # GIVEN a resolver that calls charCodeAt on a typed argument
+    bad = scratch_project / "schema" / "resolvers" / "CharCode.js"
+    bad.write_text(
+        "/** @param {import('@aws-appsync/utils').Context<"
+        "import('./graphql-types').CreateTodoArgs>} ctx */\n"
+        "export function request(ctx) {\n"
+        "  return { payload: ctx.args.input.title.charCodeAt(0) };\n"
+        "}\n"
+        "export function response(ctx) { return ctx.result; }\n"
+    )
+    # WHEN it is linted
+    result = eslint(scratch_project)
+    # THEN the disallowed-method rule names it
+    assert result.returncode == 1
+    assert "String.charCodeAt is not implemented" in result.stdout
