@@ -17,12 +17,13 @@ from typing import Any
 from aiohttp import web
 
 from local.appsync.auth import RequestAuthenticator
+from local.appsync.code_check import check_resolver_code
 from local.appsync.executor import COGNITO, AppSyncExecutor, Caller
 from local.appsync.from_template import AppSyncConfig, read_appsync, register_api
 from local.appsync.js_runtime import AuthType, JsRuntime
 from local.appsync.resolvers import FieldCall, ResolverExecutor
 from local.appsync.server import create_appsync_app
-from local.appsync.specs import ResolverSpec
+from local.appsync.specs import ResolverSpec, resolver_code
 from local.appsync.subscriptions import SubscriptionRegistry
 from local.aws import (
     LocalAws,
@@ -102,6 +103,7 @@ class LocalStack:
         resolver = Resolver(assembly, ids, pseudo_parameters(assembly, s.region))
 
         appsync = read_appsync(assembly, resolver, ids)
+        check_resolver_code(resolver_code(appsync.resolvers.values()))
         for line in appsync.ignored:
             log.info("AppSync, not emulated: %s", line)
         self.executor = self._appsync_executor(appsync, ids[appsync.api_logical_id]["Arn"])

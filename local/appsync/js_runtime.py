@@ -1,15 +1,23 @@
-"""Run APPSYNC_JS resolver modules in QuickJS, with the local `@aws-appsync/utils`.
+"""Run APPSYNC_JS resolver modules in QuickJS, as strict as AWS's APPSYNC_JS runtime.
+
+Each QuickJS context is prepared from local/appsync/runtime/:
+- prelude.js: per-call state, util.error / runtime.earlyReturn as structured outcomes;
+- util.js: the local implementation of `@aws-appsync/utils`;
+- surface.json: what AWS's type definitions declare; only those members are exposed, so a
+  member AWS lacks (say `util.isNull`) is absent here too;
+- lockdown.js: removes the built-ins AWS's runtime does not implement.
 
 A resolver file is an ES module. QuickJS (through the `quickjs` package) evaluates scripts,
 so each module is transformed minimally and strictly before it runs:
-
-- `import { util, runtime } from '@aws-appsync/utils'` becomes constants bound to the local
-  implementation in util.js (only those two names, optionally renamed with `as`);
+- `import { util, runtime, extensions } from '@aws-appsync/utils'` becomes constants bound to
+  the exposed objects (optionally renamed with `as`);
 - `export function name(` becomes `function name(`;
 - any other `import` or `export` form is refused with an error naming the file.
+The statements and operators AWS refuses (try, classes, `in`, ...) are checked before any of
+this, at start-up, by code_check.py with AWS's own lint rules.
 
-QuickJS contexts are not thread-safe, so every thread gets its own context (util.js loaded
-once per context) and evaluates each module once, on first use.
+QuickJS contexts are not thread-safe, so every thread gets its own context (prepared once)
+and evaluates each module once, on first use.
 """
 
 from __future__ import annotations
@@ -17,10 +25,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import logging
 import re
 import secrets
 import threading
 import time
+import unicodedata
 import urllib.parse
 import uuid
 from dataclasses import dataclass, field
@@ -30,8 +40,17 @@ from typing import Any
 
 import quickjs
 
+from local.appsync import time_format
+
 UTILS_MODULE = "@aws-appsync/utils"
-ALLOWED_IMPORTS = frozenset({"util", "runtime"})
+ALLOWED_IMPORTS = frozenset({"util", "runtime", "extensions"})
+RUNTIME_FILES = resources.files("local.appsync").joinpath("runtime")
+SURFACE: dict[str, Any] = json.loads(RUNTIME_FILES.joinpath("surface.json").read_text())
+# AppSync's errorType for a resolver that throws at run time (see docs/decisions.md).
+RUNTIME_ERROR_TYPE = "Code"
+_KSUID_EPOCH = 1_400_000_000
+_BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+log = logging.getLogger("local.appsync.resolver")
 HANDLERS = ("request", "response")
 
 _IMPORT = re.compile(
@@ -73,7 +92,11 @@ class ModuleSyntaxError(ValueError):
 
 
 class JsExecutionError(RuntimeError):
-    """The resolver code failed in a way AppSync would report as a code error."""
+    """The local engine itself failed to run a handler (not the resolver's own error)."""
+
+
+class NotEmulated(RuntimeError):
+    """The resolver reached a member AWS declares that the local runtime does not implement."""
 
 
 @dataclass(frozen=True)
@@ -108,6 +131,8 @@ class Outcome:
     early_return: bool = False
     skip_to: str | None = None  # "END" or "NEXT" when runtime.earlyReturn passed it
     stash: dict[str, Any] = field(default_factory=dict)
+    # The handler threw (e.g. called a member the runtime lacks): "TypeError: not a function".
+    runtime_error: str | None = None
 
 
 @dataclass(frozen=True)
@@ -133,7 +158,7 @@ class JsRuntime:
         self._local = threading.local()
         self._modules: dict[str, JsModule] = {}
         self._lock = threading.Lock()
-        self._util_source = resources.files("local.appsync").joinpath("util.js").read_text()
+        self._sources = [RUNTIME_FILES.joinpath(f).read_text() for f in _CONTEXT_FILES]
 
     def load(self, code: str, name: str) -> JsModule:
         """Transform `code` (the file called `name`) once; later loads reuse it.
@@ -183,13 +208,12 @@ class JsRuntime:
     def _new_context(self) -> quickjs.Context:
         context = quickjs.Context()
         # No set_time_limit: the quickjs package refuses Python callbacks when one is set.
-        context.add_callable("__host_uuid4", lambda: str(uuid.uuid4()))
-        context.add_callable("__host_ulid", new_ulid)
-        context.add_callable("__host_base64_encode", _base64_encode)
-        context.add_callable("__host_base64_decode", _base64_decode)
-        context.add_callable("__host_url_encode", _url_encode)
-        context.add_callable("__host_url_decode", urllib.parse.unquote_plus)
-        context.eval(self._util_source)
+        for name, function in _HOST_FUNCTIONS.items():
+            context.add_callable(name, function)
+        for source in self._sources:
+            context.eval(source)
+        context.get("__appsync_expose")(json.dumps(SURFACE))
+        context.get("__appsync_lockdown")(json.dumps(SURFACE["deniedMethods"]))
         return context
 
 
@@ -223,10 +247,38 @@ def transform_module(code: str, name: str, module_id: str) -> str:
     )
 
 
+_CONTEXT_FILES = ("prelude.js", "util.js", "lockdown.js")
+
+
 def new_ulid() -> str:
     """A ULID: 48-bit millisecond timestamp and 80 random bits, Crockford base32."""
     value = (time.time_ns() // 1_000_000) << 80 | secrets.randbits(80)
     return "".join(_CROCKFORD[(value >> shift) & 31] for shift in range(125, -1, -5))
+
+
+def new_ksuid() -> str:
+    """A KSUID: 32-bit seconds since 2014-05-13 and 128 random bits, base62, 27 characters."""
+    value = (int(time.time()) - _KSUID_EPOCH) << 128 | secrets.randbits(128)
+    digits = ""
+    while value:
+        value, digit = divmod(value, 62)
+        digits = _BASE62[digit] + digits
+    return digits.rjust(27, "0")
+
+
+def _matches(pattern: str, value: str) -> bool:
+    # Java's String.matches semantics, which the VTL and JS references describe: the whole value.
+    return re.fullmatch(pattern, value) is not None
+
+
+def _normalize(value: str, form: str) -> str:
+    if form.lower() not in {"nfc", "nfd", "nfkc", "nfkd"}:
+        raise ValueError(f"util.str.normalize: unknown normalization type {form!r}")
+    return unicodedata.normalize(form.upper(), value)  # type: ignore[arg-type]
+
+
+def _log(level: str, text: str) -> None:
+    log.log(logging.ERROR if level == "error" else logging.INFO, "console.%s: %s", level, text)
 
 
 def _base64_encode(text: str) -> str:
@@ -242,8 +294,27 @@ def _url_encode(text: str) -> str:
     return urllib.parse.quote_plus(text, safe="*").replace("~", "%7E")
 
 
+_HOST_FUNCTIONS: dict[str, Any] = {
+    "__host_uuid4": lambda: str(uuid.uuid4()),
+    "__host_ulid": new_ulid,
+    "__host_ksuid": new_ksuid,
+    "__host_base64_encode": _base64_encode,
+    "__host_base64_decode": _base64_decode,
+    "__host_url_encode": _url_encode,
+    "__host_url_decode": urllib.parse.unquote_plus,
+    "__host_matches": _matches,
+    "__host_normalize": _normalize,
+    "__host_format_time": time_format.format_epoch_ms,
+    "__host_parse_time": time_format.parse_to_epoch_ms,
+    "__host_log": _log,
+}
+
+
 def _outcome(raw: dict[str, Any]) -> Outcome:
+    if raw["notEmulated"]:
+        raise NotEmulated(f"{raw['notEmulated']} is not emulated by the local AppSync runtime")
     error = raw["error"]
+    runtime_error = raw["runtimeError"]
     return Outcome(
         value=raw["value"],
         error=ResolverError.from_entry(error) if error else None,
@@ -251,6 +322,9 @@ def _outcome(raw: dict[str, Any]) -> Outcome:
         early_return=raw["earlyReturn"],
         skip_to=raw["skipTo"],
         stash=raw.get("stash") or {},
+        runtime_error=f"{runtime_error['name']}: {runtime_error['message']}"
+        if runtime_error
+        else None,
     )
 
 

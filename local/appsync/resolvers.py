@@ -6,7 +6,8 @@ PIPELINE:  before (request) -> for each function: request -> data source -> resp
            shared by every step)
 
 `util.error` / `util.unauthorized` abort the whole resolver: the field is null and the
-error entry ({message, errorType, data, errorInfo}) is reported. `util.appendError` entries
+error entry ({message, errorType, data, errorInfo}) is reported. So does a handler that throws
+(e.g. calls a member the runtime lacks): its entry has errorType "Code". `util.appendError` entries
 are collected and reported alongside the value. `runtime.earlyReturn` skips what AppSync
 skips. A data source failure reaches the response handler as ctx.error; AppSync reports
 nothing unless the handler raises it, and so does this executor.
@@ -14,13 +15,23 @@ nothing unless the handler raises it, and so does this executor.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from local.appsync.dynamodb import DynamoDbSource, UnsupportedRequest
-from local.appsync.js_runtime import AuthType, JsModule, JsRuntime, Outcome, make_context
+from local.appsync.js_runtime import (
+    RUNTIME_ERROR_TYPE,
+    AuthType,
+    JsModule,
+    JsRuntime,
+    Outcome,
+    make_context,
+)
 from local.appsync.specs import DataSourceSpec, ResolverSpec
+
+log = logging.getLogger("local.appsync.resolver")
 
 
 @dataclass(frozen=True)
@@ -67,6 +78,17 @@ class _Run:
         self.errors.extend(error.to_entry() for error in outcome.appended_errors)
         if outcome.error is not None:
             self.errors.append(outcome.error.to_entry())
+            raise _Aborted
+        if outcome.runtime_error is not None:
+            log.warning("%s %s() threw %s", module.name, handler, outcome.runtime_error)
+            self.errors.append(
+                {
+                    "message": outcome.runtime_error,
+                    "errorType": RUNTIME_ERROR_TYPE,
+                    "data": None,
+                    "errorInfo": None,
+                }
+            )
             raise _Aborted
         return outcome
 

@@ -7,6 +7,7 @@ each side can be tested without the other.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -35,3 +36,13 @@ class ResolverSpec:
     code: str  # APPSYNC_JS source (unit resolver, or the pipeline's before/after handlers)
     data_source: DataSourceSpec | None = None  # UNIT only
     functions: tuple[FunctionSpec, ...] = field(default_factory=tuple)  # PIPELINE only
+
+
+def resolver_code(resolvers: Iterable[ResolverSpec]) -> list[tuple[str, str]]:
+    """(name, code) of every resolver and pipeline function, each function once."""
+    units: dict[str, str] = {}
+    for spec in resolvers:
+        units[f"resolver {spec.type_name}.{spec.field_name}"] = spec.code
+        for function in spec.functions:
+            units[f"function {function.name}"] = function.code
+    return list(units.items())
