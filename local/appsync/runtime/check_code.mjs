@@ -1,8 +1,9 @@
 // Checks resolver code the way AppSync does when it is saved, before the local stack serves it.
 // Reads {files: [{name, code}], notEmulated: {namespaces, extensions, modules}} as JSON on
 // stdin; prints a JSON list of findings {name, line, column, rule, message, source}.
-//   source "aws":   a rule of @aws-appsync/eslint-plugin's `recommended` configuration, i.e.
-//                   code AppSync refuses ("The code contains one or more errors");
+//   source "aws":   a rule of @aws-appsync/eslint-plugin's `recommended` configuration (or the
+//                   supported-features page, for `throw`): code AppSync refuses ("The code
+//                   contains one or more errors");
 //   source "local": code AppSync accepts but the local runtime cannot emulate yet.
 // Run from the project root, so `node_modules` is the project's.
 import { createRequire } from 'node:module';
@@ -47,6 +48,20 @@ const onlyEmulated = {
   },
 };
 
+// "Supported runtime features" lists `throw` among the statements APPSYNC_JS does not support
+// (https://docs.aws.amazon.com/appsync/latest/devguide/supported-features.html); the plugin has
+// no rule for it, so this one adds it (util.error is the way to fail a resolver).
+const noThrow = {
+  meta: { type: 'problem', schema: [] },
+  create(context) {
+    return {
+      ThrowStatement(node) {
+        context.report({ node, message: 'throw statements are not supported; use util.error()' });
+      },
+    };
+  },
+};
+
 const dir = mkdtempSync(path.join(os.tmpdir(), 'appsync-code-check-'));
 try {
   symlinkSync(path.join(process.cwd(), 'node_modules'), path.join(dir, 'node_modules'));
@@ -67,14 +82,14 @@ try {
     overrideConfig: [
       {
         files: ['*.js'],
-        plugins: { ...recommended.plugins, local: { rules: { 'only-emulated': onlyEmulated } } },
+        plugins: { ...recommended.plugins, local: { rules: { 'only-emulated': onlyEmulated } }, 'supported-features': { rules: { 'no-throw': noThrow } } },
         languageOptions: {
           ...recommended.languageOptions,
           ecmaVersion: 2022,
           sourceType: 'module',
           parserOptions: { project: './tsconfig.json', tsconfigRootDir: dir },
         },
-        rules: { ...recommended.rules, 'local/only-emulated': 2 },
+        rules: { ...recommended.rules, 'supported-features/no-throw': 2, 'local/only-emulated': 2 },
       },
     ],
   });

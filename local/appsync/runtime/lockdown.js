@@ -90,8 +90,27 @@ var __DENIED_OWNERS = {
   ObjectConstructor: [Object],
 };
 
+// The page lists Object.hasOwn (and recommends it instead of `in`); the QuickJS build of the
+// quickjs package predates it, so it is added here with the standard semantics.
+function __appsync_add_missing() {
+  var has = Object.prototype.hasOwnProperty;
+  if (typeof Object.hasOwn !== 'function') {
+    __define_property(Object, 'hasOwn', {
+      value: function hasOwn(target, key) {
+        if (target === null || target === undefined) {
+          throw new TypeError('Cannot convert undefined or null to object');
+        }
+        return has.call(Object(target), key);
+      },
+      writable: true,
+      configurable: true,
+    });
+  }
+}
+
 function __appsync_lockdown(deniedMethodsJson) {
   var global = globalThis;
+  __appsync_add_missing();
   JSON.parse(deniedMethodsJson).forEach(function (qualified) {
     var parts = qualified.split('.');
     var owners = __DENIED_OWNERS[parts[0]];
