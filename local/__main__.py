@@ -26,6 +26,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--graphql-port", type=int, default=4000)
     parser.add_argument("--rest-port", type=int, default=3000)
     parser.add_argument("--lambda-workers", type=int, default=4)
+    parser.add_argument(
+        "--index-delay-ms",
+        type=int,
+        default=0,
+        help="make global secondary index reads see writes this many ms late, as DynamoDB's "
+        "eventually consistent indexes may (e.g. 300); 0 shows them at once",
+    )
     parser.add_argument("--verbose", action="store_true")
     return parser.parse_args(argv)
 
@@ -42,6 +49,7 @@ async def serve(args: argparse.Namespace) -> int:
             graphql_port=args.graphql_port,
             rest_port=args.rest_port,
             lambda_workers=args.lambda_workers,
+            index_delay_ms=args.index_delay_ms,
         )
     )
     stop = asyncio.Event()

@@ -20,6 +20,7 @@ from local.appsync.auth import RequestAuthenticator
 from local.appsync.code_check import check_resolver_code
 from local.appsync.executor import COGNITO, AppSyncExecutor, Caller
 from local.appsync.from_template import AppSyncConfig, read_appsync, register_api
+from local.appsync.index_view import LaggingIndexes
 from local.appsync.js_runtime import AuthType, JsRuntime
 from local.appsync.resolvers import FieldCall, ResolverExecutor
 from local.appsync.server import create_appsync_app
@@ -68,6 +69,8 @@ class Settings:
     graphql_port: int = 0
     rest_port: int = 0
     lambda_workers: int = 4
+    # Global secondary index reads see writes this late (0: at once); see index_view.py.
+    index_delay_ms: int = 0
 
 
 @dataclass
@@ -164,7 +167,10 @@ class LocalStack:
 
     def _appsync_executor(self, config: AppSyncConfig, api_arn: str) -> AppSyncExecutor:
         assert self._aws is not None
-        resolvers = ResolverExecutor(JsRuntime(), self._aws.client("dynamodb"))
+        dynamodb = self._aws.client("dynamodb")
+        delay = self.settings.index_delay_ms
+        indexes = LaggingIndexes(dynamodb, delay) if delay > 0 else None
+        resolvers = ResolverExecutor(JsRuntime(), dynamodb, indexes)
         policies = CachedPolicySource(IamPolicySource(self._aws.client("iam")))
 
         def run_resolver(

@@ -9,6 +9,16 @@ turns it into one boto3 DynamoDB call and gives back what AppSync puts in `ctx.r
 - Query / Scan: `{"items": [...], "nextToken": str | None, "scannedCount": int}`;
 - a DynamoDB failure: `ctx.error = {"message": ..., "type": "DynamoDB:<ErrorCode>"}`.
 
+Where AppSync's DynamoDB resolver differs from plain DynamoDB (and so from moto), this module
+follows AppSync's resolver reference for JavaScript:
+- a failed condition is checked again against the current item ("Handling a condition check
+  failure"): if the item already is what the write wanted (PutItem: the same attributes, less
+  `equalsIgnore`; DeleteItem: no item), the write counts as done; otherwise ctx.error carries
+  the failure and ctx.result the current item;
+- a Query or Scan page that fills exactly at `limit` carries a nextToken, because DynamoDB
+  returns LastEvaluatedKey whenever it stops at the limit (moto omits it);
+- with LaggingIndexes, reads of a global secondary index see writes late (index_view.py).
+
 Requests this emulation does not understand raise UnsupportedRequest rather than being
 half-executed. Writes go through one process-wide lock: DynamoDB applies a conditional
 write atomically, moto does not under concurrent requests, and the local stack relies on
@@ -28,7 +38,10 @@ from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
+from boto3.dynamodb.types import TypeSerializer
 from botocore.exceptions import ClientError
+
+from local.appsync.index_view import LaggingIndexes
 
 DataSourceError = dict[str, str]
 Result = tuple[Any, DataSourceError | None]
@@ -76,6 +89,15 @@ _REQUIRED_FIELDS: dict[str, frozenset[str]] = {
     "Scan": frozenset(),
 }
 _EXPRESSION_FIELDS = frozenset({"expression", "expressionNames", "expressionValues"})
+# The condition section may also say how to handle a failed check (AppSync's reference).
+_CONDITION_FIELDS = _EXPRESSION_FIELDS | {
+    "equalsIgnore",
+    "consistentRead",
+    "conditionalCheckFailedHandler",
+}
+_CONDITION_FAILED = "ConditionalCheckFailedException"
+# Table and index key attribute names, by (table, index); tables do not change during a run.
+_KEY_NAMES: dict[tuple[str, str | None], list[str]] = {}
 _PROJECTION_FIELDS = frozenset({"expression", "expressionNames"})
 _SELECT_VALUES = frozenset({"ALL_ATTRIBUTES", "ALL_PROJECTED_ATTRIBUTES"})
 
@@ -84,12 +106,21 @@ class UnsupportedRequest(ValueError):
     """The request object is malformed or uses something this emulation does not support."""
 
 
+class ConditionFailed(Exception):
+    """A conditional write failed and the current item is not the desired one."""
+
+    def __init__(self, message: str, current: dict[str, Any] | None) -> None:
+        super().__init__(message)
+        self.current = current
+
+
 class DynamoDbSource:
     """One AMAZON_DYNAMODB data source: a table reached through a boto3 client."""
 
-    def __init__(self, client: Any, table_name: str) -> None:
+    def __init__(self, client: Any, table_name: str, indexes: LaggingIndexes | None = None) -> None:
         self._client = client
         self._table = table_name
+        self._indexes = indexes
 
     def execute(self, request: Mapping[str, Any]) -> Result:
         """Run one resolver request; return (ctx.result, ctx.error)."""
@@ -98,8 +129,11 @@ class DynamoDbSource:
         try:
             if operation in {"PutItem", "UpdateItem", "DeleteItem"}:
                 with _WRITE_LOCK:
-                    return handler(request), None
+                    return self._write(operation, handler, request), None
             return handler(request), None
+        except ConditionFailed as exc:
+            # AppSync: the error, and the current value of the item alongside it.
+            return exc.current, {"message": str(exc), "type": f"DynamoDB:{_CONDITION_FAILED}"}
         except ClientError as exc:
             error = exc.response.get("Error", {})
             code = error.get("Code", "InternalServerError")
@@ -107,6 +141,56 @@ class DynamoDbSource:
         except InvalidNextToken as exc:
             # AppSync's own wording for a token it did not issue.
             return None, {"message": str(exc), "type": "DynamoDB:UserIllegalArgumentException"}
+
+    def _write(
+        self,
+        operation: str,
+        handler: Callable[[Mapping[str, Any]], Any],
+        request: Mapping[str, Any],
+    ) -> Any:
+        if self._indexes is not None:
+            self._indexes.before_write(self._table)
+        try:
+            stored = handler(request)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") != _CONDITION_FAILED:
+                raise
+            return self._after_condition_failure(operation, request, exc)
+        if self._indexes is not None:
+            key = _marshal_map(request["key"])
+            item = None if operation == "DeleteItem" else _marshal_item(stored)
+            self._indexes.record_write(self._table, key, item)
+        return stored
+
+    def _after_condition_failure(
+        self, operation: str, request: Mapping[str, Any], exc: ClientError
+    ) -> Any:
+        """AppSync's "Handling a condition check failure" for the Reject strategy."""
+        condition = request["condition"]
+        handler = condition.get("conditionalCheckFailedHandler") or {"strategy": "Reject"}
+        if handler.get("strategy") != "Reject":
+            raise UnsupportedRequest(
+                f"conditionalCheckFailedHandler strategy {handler.get('strategy')!r} "
+                "(a custom Lambda) is not emulated locally"
+            )
+        params: dict[str, Any] = {
+            "TableName": self._table,
+            "Key": _marshal_map(request["key"]),
+            "ConsistentRead": condition.get("consistentRead", True) is not False,
+        }
+        found = self._client.get_item(**params).get("Item")
+        current = unmarshal_item(found) if found is not None else None
+        ignored = set(condition.get("equalsIgnore") or ())
+        if operation == "DeleteItem" and current is None:
+            return None  # the item is already gone: what the delete wanted
+        if operation == "PutItem" and current is not None:
+            desired = unmarshal_item(
+                {**_marshal_map(request.get("attributeValues") or {}), **params["Key"]}
+            )
+            if _without(current, ignored) == _without(desired, ignored):
+                return current
+        message = exc.response.get("Error", {}).get("Message", "The conditional request failed")
+        raise ConditionFailed(message, current)
 
     def _GetItem(self, request: Mapping[str, Any]) -> Any:
         params: dict[str, Any] = {"TableName": self._table, "Key": _marshal_map(request["key"])}
@@ -152,7 +236,7 @@ class DynamoDbSource:
         _add_expressions(params, "KeyConditionExpression", _expression(request["query"], "query"))
         if request.get("scanIndexForward") is not None:
             params["ScanIndexForward"] = bool(request["scanIndexForward"])
-        return _page(self._client.query(**params))
+        return self._page(params, self._client.query(**params))
 
     def _Scan(self, request: Mapping[str, Any]) -> Any:
         params = self._paged_params(request)
@@ -161,12 +245,39 @@ class DynamoDbSource:
             params.update(Segment=int(segment), TotalSegments=int(total))
         elif segment is not None or total is not None:
             raise UnsupportedRequest("Scan: segment and totalSegments go together")
-        return _page(self._client.scan(**params))
+        return self._page(params, self._client.scan(**params))
+
+    def _page(self, params: Mapping[str, Any], response: Mapping[str, Any]) -> dict[str, Any]:
+        items = response.get("Items", [])
+        last_key = response.get("LastEvaluatedKey")
+        limit = params.get("Limit")
+        if last_key is None and items and limit is not None and len(items) >= limit:
+            # DynamoDB stops at the limit and returns where it stopped, even when nothing is
+            # left (Query/Scan API reference, LastEvaluatedKey); moto returns nothing then.
+            names = self._key_names(params.get("IndexName"))
+            last_key = {name: items[-1][name] for name in names if name in items[-1]}
+        return {
+            "items": [unmarshal_item(item) for item in items],
+            "nextToken": encode_next_token(last_key),
+            "scannedCount": response.get("ScannedCount", 0),
+        }
+
+    def _key_names(self, index: str | None) -> list[str]:
+        cache_key = (self._table, index)
+        if cache_key not in _KEY_NAMES:
+            table = self._client.describe_table(TableName=self._table)["Table"]
+            schemas = [table["KeySchema"]]
+            for group in ("GlobalSecondaryIndexes", "LocalSecondaryIndexes"):
+                schemas += [i["KeySchema"] for i in table.get(group, []) if i["IndexName"] == index]
+            _KEY_NAMES[cache_key] = [k["AttributeName"] for schema in schemas for k in schema]
+        return _KEY_NAMES[cache_key]
 
     def _paged_params(self, request: Mapping[str, Any]) -> dict[str, Any]:
         params: dict[str, Any] = {"TableName": self._table}
         if request.get("index") is not None:
             params["IndexName"] = request["index"]
+            if self._indexes is not None:
+                params["TableName"] = self._indexes.index_table(self._table)
         if request.get("limit") is not None:
             params["Limit"] = int(request["limit"])
         if request.get("consistentRead") is not None:
@@ -305,19 +416,40 @@ def _validated_operation(request: Mapping[str, Any]) -> str:
 
 
 def _condition(request: Mapping[str, Any]) -> Mapping[str, Any] | None:
-    return _expression(request.get("condition"), "condition")
+    return _expression(request.get("condition"), "condition", _CONDITION_FIELDS)
 
 
-def _expression(section: Any, where: str) -> Mapping[str, Any] | None:
+def _expression(
+    section: Any, where: str, allowed: frozenset[str] = _EXPRESSION_FIELDS
+) -> Mapping[str, Any] | None:
     if section is None:
         return None
     if not isinstance(section, Mapping) or "expression" not in section:
         raise UnsupportedRequest(f"{where}: expected an object with an expression")
-    unknown = set(section) - _EXPRESSION_FIELDS
+    unknown = set(section) - allowed
     if unknown:
-        # e.g. condition.equalsIgnore / conditionalCheckFailedHandler: not emulated.
         raise UnsupportedRequest(f"{where}: unsupported fields {sorted(unknown)}")
     return section
+
+
+def _without(item: Mapping[str, Any], ignored: set[str]) -> dict[str, Any]:
+    return {name: value for name, value in item.items() if name not in ignored}
+
+
+def _marshal_item(item: Mapping[str, Any]) -> dict[str, Any]:
+    """A plain-JSON item (as ctx.result holds it) in the client's wire format."""
+    serializer = TypeSerializer()
+    return {name: serializer.serialize(_for_serializer(value)) for name, value in item.items()}
+
+
+def _for_serializer(value: Any) -> Any:
+    if isinstance(value, float):
+        return Decimal(str(value))
+    if isinstance(value, list):
+        return [_for_serializer(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _for_serializer(v) for k, v in value.items()}
+    return value
 
 
 def _add_expressions(params: dict[str, Any], key: str, section: Mapping[str, Any] | None) -> None:
@@ -347,11 +479,3 @@ def _merge(params: dict[str, Any], key: str, entries: Mapping[str, Any]) -> None
         if name in merged and merged[name] != value:
             raise UnsupportedRequest(f"{name} is defined twice with different values")
         merged[name] = value
-
-
-def _page(response: Mapping[str, Any]) -> dict[str, Any]:
-    return {
-        "items": [unmarshal_item(item) for item in response.get("Items", [])],
-        "nextToken": encode_next_token(response.get("LastEvaluatedKey")),
-        "scannedCount": response.get("ScannedCount", 0),
-    }

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from local.appsync.dynamodb import DynamoDbSource, UnsupportedRequest
+from local.appsync.index_view import LaggingIndexes
 from local.appsync.js_runtime import (
     RUNTIME_ERROR_TYPE,
     AuthType,
@@ -96,9 +97,12 @@ class _Run:
 class ResolverExecutor:
     """Executes ResolverSpecs against one JsRuntime and one DynamoDB client."""
 
-    def __init__(self, runtime: JsRuntime, dynamodb_client: Any) -> None:
+    def __init__(
+        self, runtime: JsRuntime, dynamodb_client: Any, indexes: LaggingIndexes | None = None
+    ) -> None:
         self._runtime = runtime
         self._dynamodb = dynamodb_client
+        self._indexes = indexes
 
     def execute(self, spec: ResolverSpec, call: FieldCall) -> Resolution:
         run = _Run(call)
@@ -148,4 +152,4 @@ class ResolverExecutor:
             return request.get("payload"), None
         if source.table_name is None:
             raise ValueError(f"{source.name}: AMAZON_DYNAMODB data source without a table")
-        return DynamoDbSource(self._dynamodb, source.table_name).execute(request)
+        return DynamoDbSource(self._dynamodb, source.table_name, self._indexes).execute(request)

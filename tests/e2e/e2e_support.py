@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import json
 import os
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import boto3
 import pytest
@@ -30,7 +32,29 @@ STACK_NAME = "TodoApp-dev"
 REGION = "us-east-1"
 PASSWORD = "Corr3ct-Horse-Battery!"
 DUMMY = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+T = TypeVar("T")
 TODO_FIELDS = "id owner title completed version createdAt updatedAt"
+# Index reads (GET /items, listTodos) see writes this late, as DynamoDB's GSIs may: no test
+# may rely on reading its own write through the byOwner index (see `eventually`).
+INDEX_DELAY_MS = 300
+
+
+def eventually(check: Callable[[], T], timeout: float = 5.0) -> T:
+    """Run `check` (which asserts) until it passes: what a client does after a write it wants
+    to see through the eventually consistent byOwner index."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return check()
+        except AssertionError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
+def after_index_delay() -> None:
+    """Wait until every write so far has reached the indexes, so an absence means something."""
+    time.sleep(INDEX_DELAY_MS / 1000 + 0.1)
 
 
 class RunningStack(BackgroundStack):
@@ -39,7 +63,14 @@ class RunningStack(BackgroundStack):
     def __init__(self) -> None:
         if not (CDK_OUT / f"{STACK_NAME}.template.json").exists():
             pytest.fail("cdk.out has no TodoApp-dev template: run `make synth` (make test does)")
-        super().__init__(Settings(cdk_out=CDK_OUT, stack_name=STACK_NAME, region=REGION))
+        super().__init__(
+            Settings(
+                cdk_out=CDK_OUT,
+                stack_name=STACK_NAME,
+                region=REGION,
+                index_delay_ms=INDEX_DELAY_MS,
+            )
+        )
 
     def aws(self, service: str) -> Any:
         return boto3.client(

@@ -14,7 +14,16 @@ import pytest
 import requests
 from botocore.credentials import Credentials
 from cryptography.hazmat.primitives.asymmetric import rsa
-from e2e_support import TODO_FIELDS, RunningStack, User, graphql, role_credentials, sigv4_headers
+from e2e_support import (
+    TODO_FIELDS,
+    RunningStack,
+    User,
+    after_index_delay,
+    eventually,
+    graphql,
+    role_credentials,
+    sigv4_headers,
+)
 
 GET_TODO = f"query($id: ID!) {{ getTodo(id: $id) {{ {TODO_FIELDS} }} }}"
 LIST = "query { listTodos(limit: 1) { items { id } } }"
@@ -50,7 +59,7 @@ def test_function_role_can_call_its_granted_fields(
     # THEN both succeed and alice sees the todo through REST
     assert created["data"]["createTodo"]["owner"] == alice.sub
     assert read["data"]["getTodo"]["id"] == todo_id
-    assert todo_id in {t["id"] for t in alice.list_all()}
+    eventually(lambda: _assert_listed(alice, todo_id))
 
 
 def test_unsigned_request_is_refused(stack: RunningStack):
@@ -107,6 +116,7 @@ def test_role_without_the_grant_gets_unauthorized_field_errors(stack: RunningSta
     payload = response.json()
     assert payload["data"] == {"createTodo": None}
     assert payload["errors"][0]["errorType"] == "Unauthorized"
+    after_index_delay()
     assert alice.list_all() == []
 
 
@@ -200,3 +210,24 @@ def test_concurrent_updates_with_the_same_version_have_exactly_one_winner(alice:
     final = alice.rest.get(item, timeout=10).json()
     assert final["version"] == 2
     assert final["title"] == winner["title"]
+
+
+def _assert_listed(user: User, todo_id: str) -> None:
+    assert todo_id in {t["id"] for t in user.list_all()}
+
+
+def test_racing_deletes_of_one_todo_answer_204_once_and_404_otherwise(alice: User):
+    # GIVEN one todo
+    todo = alice.create("contested")
+    url = alice.url(f"/items/{todo['id']}")
+
+    def delete(_: int) -> int:
+        return requests.delete(
+            url, params={"version": 1}, headers={"Authorization": alice.id_token}, timeout=10
+        ).status_code
+
+    # WHEN eight clients delete it at once
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        statuses = sorted(pool.map(delete, range(8)))
+    # THEN one delete wins and every other one is told it is gone; none is an upstream error
+    assert statuses == [204] + [404] * 7

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from e2e_support import TODO_FIELDS, User
+from e2e_support import TODO_FIELDS, User, after_index_delay, eventually
 
 GET_TODO = f"query($id: ID!) {{ getTodo(id: $id) {{ {TODO_FIELDS} }} }}"
 LIST_TODOS = f"query($owner: String) {{ listTodos(owner: $owner) {{ items {{ {TODO_FIELDS} }} }} }}"
@@ -12,10 +12,10 @@ def test_each_user_sees_only_their_own_todos_through_rest(alice: User, bob: User
     # GIVEN two users who each create todos through the REST API
     alices = {alice.create(f"alice {i}")["id"] for i in range(3)}
     bobs = {bob.create(f"bob {i}")["id"] for i in range(2)}
-    # WHEN each lists their todos
+    # WHEN each lists their todos (once the byOwner index has caught up)
     # THEN each sees exactly their own, owned by their own sub
-    assert {t["id"] for t in alice.list_all()} == alices
-    assert {t["id"] for t in bob.list_all()} == bobs
+    eventually(lambda: _assert_ids(alice, alices))
+    eventually(lambda: _assert_ids(bob, bobs))
     assert {t["owner"] for t in alice.list_all()} == {alice.sub}
 
 
@@ -31,6 +31,7 @@ def test_owner_in_the_body_is_refused_not_trusted(alice: User, bob: User):
         alice.url("/items"), json={"title": "sneaky", "owner": bob.sub}, timeout=10
     )
     assert response.status_code == 400
+    after_index_delay()
     assert bob.list_all() == []
 
 
@@ -50,6 +51,7 @@ def test_users_see_only_their_own_todos_through_appsync(alice: User, bob: User):
     # GIVEN todos of both users
     mine = alice.create("mine")
     bob.create("theirs")
+    after_index_delay()
     # WHEN alice lists through AppSync with her own token
     body = alice.graphql(LIST_TODOS).json()
     # THEN she gets only hers
@@ -81,6 +83,7 @@ def test_user_token_on_create_todo_gets_the_unauthorized_field_error(alice: User
     body = response.json()
     assert body["data"] == {"createTodo": None}
     assert body["errors"][0]["errorType"] == "Unauthorized"
+    after_index_delay()
     assert alice.list_all() == []
 
 
@@ -112,6 +115,7 @@ def test_scope_all_lists_every_owner_only_for_admins(make_user, alice: User, bob
 
 def test_pagination_returns_every_item_exactly_once(alice: User):
     created = [alice.create(f"item {i}")["id"] for i in range(23)]
+    after_index_delay()
     pages = []
     token = None
     while True:
@@ -171,3 +175,7 @@ def test_title_length_is_counted_after_trimming(alice: User):
     too_long = alice.rest.post(alice.url("/items"), json={"title": " " + "y" * 257}, timeout=10)
     assert too_long.status_code == 400
     assert too_long.json()["details"][0]["field"] == "title"
+
+
+def _assert_ids(user: User, expected: set[str]) -> None:
+    assert {t["id"] for t in user.list_all()} == expected

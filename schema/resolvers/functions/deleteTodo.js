@@ -1,6 +1,10 @@
 /**
  * Second step of deleteTodo: delete the todo, only if it still exists and, when
  * expectedVersion is given, still has that version (otherwise ConflictError).
+ *
+ * If another request deleted the todo after authorizeWrite loaded it, the condition fails, and
+ * AppSync, finding no item, treats the delete as done with nothing to return: that is
+ * NotFound for this caller, never an empty success.
  */
 import { util } from '@aws-appsync/utils';
 
@@ -22,6 +26,9 @@ export function response(ctx) {
   }
   if (error) {
     util.error(error.message, error.type);
+  }
+  if (!ctx.result) {
+    util.error('Todo not found', 'NotFound');
   }
   return ctx.result;
 }

@@ -82,8 +82,9 @@ def test_conditional_put_on_an_existing_key_reports_appsync_error_type(source):
         "condition": {"expression": "attribute_not_exists(id)"},
     }
     result, error = source.execute(request)
-    # THEN ctx.error carries DynamoDB's code with AppSync's prefix, and nothing changed
-    assert result is None
+    # THEN ctx.error carries DynamoDB's code with AppSync's prefix, ctx.result the current
+    # item, and nothing changed
+    assert result["owner"] == "o"
     assert error["type"] == "DynamoDB:ConditionalCheckFailedException"
     assert error["message"]
     assert get(source, "1")[0]["owner"] == "o"
@@ -118,7 +119,7 @@ def test_update_returns_the_new_item(source):
 def test_update_with_a_failing_condition_is_a_conditional_check_error(source):
     put(source, "1", version=3)
     result, error = update_version(source, "1", 1)
-    assert result is None
+    assert result["version"] == 3  # the current item, as AppSync returns it with the error
     assert error["type"] == "DynamoDB:ConditionalCheckFailedException"
     assert get(source, "1")[0]["version"] == 3
 
@@ -264,7 +265,7 @@ def test_scan_filter_applies(source):
         {
             "operation": "PutItem",
             "key": {"id": {"S": "1"}},
-            "condition": {"expression": "attribute_not_exists(id)", "equalsIgnore": ["v"]},
+            "condition": {"expression": "attribute_not_exists(id)", "retries": 2},
         },
         {"operation": "PutItem", "key": {"id": {"X": "1"}}},
     ],
@@ -294,3 +295,100 @@ def test_a_token_with_its_key_altered_is_an_error(source):
     result, error = query_page(source, "a", 1, token=tampered)
     assert result is None
     assert error["type"] == "DynamoDB:UserIllegalArgumentException"
+
+
+# AppSync developer guide, "Condition expressions" (JavaScript resolver reference for DynamoDB),
+# section "Handling a condition check failure":
+# https://docs.aws.amazon.com/appsync/latest/devguide/js-aws-appsync-resolver-reference-dynamodb-condition-expressions.html
+
+
+def put_if_absent(source, todo_id, condition_extra=None, **values):
+    condition = {"expression": "attribute_not_exists(id)", **(condition_extra or {})}
+    attributes = {name: {"S": value} for name, value in values.items()}
+    return source.execute(
+        {
+            "operation": "PutItem",
+            "key": {"id": {"S": todo_id}},
+            "attributeValues": attributes,
+            "condition": condition,
+        }
+    )
+
+
+def test_a_failed_put_whose_item_already_is_the_desired_one_succeeds(source):
+    """AppSync treats the write as a success when the current value matches the desired
+    result (e.g. a client retrying a put that already happened)."""
+    # GIVEN the item a conditional put wants is already stored
+    put_if_absent(source, "1", owner="o", title="t")
+    # WHEN the same put is retried (its condition now fails)
+    result, error = put_if_absent(source, "1", owner="o", title="t")
+    # THEN it counts as done, with the stored item as the result
+    assert error is None
+    assert result == {"id": "1", "owner": "o", "title": "t"}
+
+
+def test_equals_ignore_leaves_attributes_out_of_the_comparison(source):
+    """equalsIgnore: attributes ignored when comparing the current and the desired item."""
+    put_if_absent(source, "1", owner="o", stamp="first")
+    result, error = put_if_absent(source, "1", {"equalsIgnore": ["stamp"]}, owner="o", stamp="2nd")
+    assert error is None
+    assert result["stamp"] == "first"  # nothing was written
+
+
+def test_a_failed_put_with_another_item_stored_is_rejected(source):
+    put_if_absent(source, "1", owner="o")
+    result, error = put_if_absent(source, "1", owner="someone else")
+    assert error["type"] == "DynamoDB:ConditionalCheckFailedException"
+    assert result == {"id": "1", "owner": "o"}
+
+
+def test_a_conditional_delete_of_an_item_already_gone_is_a_success(source):
+    """DeleteItem's desired result is that the item does not exist."""
+    # GIVEN no item with this key
+    # WHEN a delete conditioned on the item existing runs
+    result, error = source.execute(
+        {
+            "operation": "DeleteItem",
+            "key": {"id": {"S": "gone"}},
+            "condition": {"expression": "attribute_exists(id)"},
+        }
+    )
+    # THEN it is treated as done: no error and nothing to return
+    assert (result, error) == (None, None)
+
+
+def test_a_custom_condition_failure_handler_is_refused_clearly(source):
+    put_if_absent(source, "1", owner="o")
+    handler = {"conditionalCheckFailedHandler": {"strategy": "Custom", "lambdaArn": "arn:x"}}
+    with pytest.raises(UnsupportedRequest, match="Custom"):
+        put_if_absent(source, "1", handler, owner="other")
+
+
+def test_a_page_that_fills_exactly_at_the_limit_has_a_next_token(source):
+    """DynamoDB returns LastEvaluatedKey whenever a Query or Scan stops at Limit, even if no
+    item is left (DynamoDB API reference, Query: "LastEvaluatedKey"); the next page is empty."""
+    for n in range(3):
+        put(source, str(n), created=f"2024-01-0{n + 1}T00:00:00.000Z")
+    query = {
+        "operation": "Query",
+        "index": "byOwner",
+        "query": {
+            "expression": "#o = :o",
+            "expressionNames": {"#o": "owner"},
+            "expressionValues": {":o": {"S": "o"}},
+        },
+        "limit": 3,
+    }
+    first, error = source.execute(query)
+    assert error is None and len(first["items"]) == 3
+    assert first["nextToken"] is not None
+    last, error = source.execute({**query, "nextToken": first["nextToken"]})
+    assert error is None
+    assert (last["items"], last["nextToken"]) == ([], None)
+
+
+def test_a_scan_that_fills_exactly_at_the_limit_has_a_next_token(source):
+    for n in range(2):
+        put(source, str(n))
+    page, _ = source.execute({"operation": "Scan", "limit": 2})
+    assert page["nextToken"] is not None

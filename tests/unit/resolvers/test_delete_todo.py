@@ -82,3 +82,19 @@ def test_the_delete_itself_refuses_a_changed_version(api, the_lambda, bob):
     assert value is None
     assert [e["errorType"] for e in errors] == ["ConflictError"]
     assert api.stored(todo["id"]) is not None
+
+
+def test_a_delete_that_lost_a_race_is_not_found(api, the_lambda):
+    """Two deletes pass authorizeWrite; the second's DeleteItem then finds no item. AppSync
+    treats a failed delete condition on a missing item as done with no result ("Handling a
+    condition check failure", JavaScript DynamoDB reference), and the resolver turns that
+    into NotFound, so the function answers 404 rather than failing on a null result."""
+    # GIVEN a todo that another request deletes after this one's authorizeWrite step
+    todo = api.create("someone")
+    arguments = {"input": {"id": todo["id"], "expectedVersion": 1}}
+    api.resolve_step(the_lambda, "functions/deleteTodo.js", "deleteTodo", arguments)
+    # WHEN the delete step runs again for the same todo
+    value, errors = api.resolve_step(the_lambda, "functions/deleteTodo.js", "deleteTodo", arguments)
+    # THEN it is NotFound, not a conflict and not an empty success
+    assert value is None
+    assert [e["errorType"] for e in errors] == ["NotFound"]
