@@ -5,6 +5,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 CDK := node_modules/.bin/cdk
 STAGE ?= dev
+# Global secondary index reads see writes this many ms late, as on DynamoDB (0: at once).
+INDEX_DELAY_MS ?= 0
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
 .PHONY: help setup synth up test test-unit test-infra test-e2e lint deploy bench clean
@@ -34,7 +36,7 @@ synth: setup
 	$(CDK) synth -c stage=$(STAGE) --quiet
 
 up: synth
-	$(PY) -m local --stage $(STAGE)
+	$(PY) -m local --stage $(STAGE) --index-delay-ms $(INDEX_DELAY_MS)
 
 # The end-to-end tests run the dev stack from cdk.out, so they need a fresh dev synth.
 test: setup
