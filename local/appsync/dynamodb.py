@@ -79,6 +79,11 @@ _ALLOWED_FIELDS: dict[str, frozenset[str]] = {
             "select",
         }
     ),
+    "BatchGetItem": frozenset({"tables"}),
+    "BatchPutItem": frozenset({"tables"}),
+    "BatchDeleteItem": frozenset({"tables"}),
+    "TransactGetItems": frozenset({"transactItems"}),
+    "TransactWriteItems": frozenset({"transactItems"}),
 }
 _REQUIRED_FIELDS: dict[str, frozenset[str]] = {
     "GetItem": frozenset({"key"}),
@@ -87,7 +92,14 @@ _REQUIRED_FIELDS: dict[str, frozenset[str]] = {
     "DeleteItem": frozenset({"key"}),
     "Query": frozenset({"query"}),
     "Scan": frozenset(),
+    "BatchGetItem": frozenset({"tables"}),
+    "BatchPutItem": frozenset({"tables"}),
+    "BatchDeleteItem": frozenset({"tables"}),
+    "TransactGetItems": frozenset({"transactItems"}),
+    "TransactWriteItems": frozenset({"transactItems"}),
 }
+_WRITES = frozenset({"PutItem", "UpdateItem", "DeleteItem"})
+_MULTI_WRITES = frozenset({"BatchPutItem", "BatchDeleteItem", "TransactWriteItems"})
 _EXPRESSION_FIELDS = frozenset({"expression", "expressionNames", "expressionValues"})
 # The condition section may also say how to handle a failed check (AppSync's reference).
 _CONDITION_FIELDS = _EXPRESSION_FIELDS | {
@@ -127,10 +139,18 @@ class DynamoDbSource:
         operation = _validated_operation(request)
         handler: Callable[[Mapping[str, Any]], Any] = getattr(self, f"_{operation}")
         try:
-            if operation in {"PutItem", "UpdateItem", "DeleteItem"}:
+            if operation in _WRITES:
                 with _WRITE_LOCK:
                     return self._write(operation, handler, request), None
+            if operation in _MULTI_WRITES:
+                with _WRITE_LOCK:
+                    return handler(request), None
             return handler(request), None
+        except TransactionCanceled as exc:
+            return {"keys": None, "cancellationReasons": exc.reasons}, {
+                "message": str(exc),
+                "type": "DynamoDB:TransactionCanceledException",
+            }
         except ConditionFailed as exc:
             # AppSync: the error, and the current value of the item alongside it.
             return exc.current, {"message": str(exc), "type": f"DynamoDB:{_CONDITION_FAILED}"}
@@ -247,6 +267,128 @@ class DynamoDbSource:
             raise UnsupportedRequest("Scan: segment and totalSegments go together")
         return self._page(params, self._client.scan(**params))
 
+    # Batch and transaction operations name their tables themselves (AppSync's JavaScript
+    # resolver reference for DynamoDB: BatchGetItem, BatchPutItem, BatchDeleteItem,
+    # TransactGetItems, TransactWriteItems) and answer in AppSync's shapes.
+
+    def _BatchGetItem(self, request: Mapping[str, Any]) -> Any:
+        tables = _tables(request)
+        wanted: dict[str, Any] = {}
+        for table, spec in tables.items():
+            if not isinstance(spec, Mapping) or not isinstance(spec.get("keys"), list):
+                raise UnsupportedRequest(f"BatchGetItem: tables.{table} needs a keys list")
+            entry: dict[str, Any] = {"Keys": [_marshal_map(k) for k in spec["keys"]]}
+            if spec.get("consistentRead") is not None:
+                entry["ConsistentRead"] = bool(spec["consistentRead"])
+            wanted[table] = entry
+        found = self._client.batch_get_item(RequestItems=wanted)
+        data: dict[str, list[Any]] = {}
+        for table, entry in wanted.items():
+            items = found.get("Responses", {}).get(table, [])
+            by_key = {_key_of(item, entry["Keys"][0]): item for item in items}
+            data[table] = [
+                unmarshal_item(by_key[k]) if (k := _key_of(key, key)) in by_key else None
+                for key in entry["Keys"]
+            ]
+        unprocessed = {
+            table: [unmarshal_item(k) for k in entry.get("Keys", [])]
+            for table, entry in found.get("UnprocessedKeys", {}).items()
+        }
+        return {"data": data, "unprocessedKeys": {t: unprocessed.get(t, []) for t in tables}}
+
+    def _BatchPutItem(self, request: Mapping[str, Any]) -> Any:
+        tables = _tables(request)
+        writes = {
+            table: [{"PutRequest": {"Item": _marshal_map(item)}} for item in _list(items, table)]
+            for table, items in tables.items()
+        }
+        self._before_writes(writes)
+        response = self._client.batch_write_item(RequestItems=writes)
+        for table, entries in writes.items():
+            for w in entries:
+                self._record(table, w["PutRequest"]["Item"], w["PutRequest"]["Item"])
+        data = {
+            table: [unmarshal_item(w["PutRequest"]["Item"]) for w in entries]
+            for table, entries in writes.items()
+        }
+        left = response.get("UnprocessedItems", {})
+        return {
+            "data": data,
+            "unprocessedItems": {
+                t: [unmarshal_item(w["PutRequest"]["Item"]) for w in left.get(t, [])]
+                for t in tables
+            },
+        }
+
+    def _BatchDeleteItem(self, request: Mapping[str, Any]) -> Any:
+        tables = _tables(request)
+        writes = {
+            table: [{"DeleteRequest": {"Key": _marshal_map(key)}} for key in _list(keys, table)]
+            for table, keys in tables.items()
+        }
+        self._before_writes(writes)
+        response = self._client.batch_write_item(RequestItems=writes)
+        for table, entries in writes.items():
+            for w in entries:
+                self._record(table, w["DeleteRequest"]["Key"], None)
+        data = {
+            table: [unmarshal_item(w["DeleteRequest"]["Key"]) for w in entries]
+            for table, entries in writes.items()
+        }
+        left = response.get("UnprocessedItems", {})
+        return {
+            "data": data,
+            "unprocessedKeys": {
+                t: [unmarshal_item(w["DeleteRequest"]["Key"]) for w in left.get(t, [])]
+                for t in tables
+            },
+        }
+
+    def _before_writes(self, writes: Mapping[str, Any]) -> None:
+        if self._indexes is not None:
+            for table in writes:
+                self._indexes.before_write(table)
+
+    def _record(self, table: str, key: dict[str, Any], item: dict[str, Any] | None) -> None:
+        if self._indexes is not None:
+            self._indexes.record_write(table, key, item)
+
+    def _TransactGetItems(self, request: Mapping[str, Any]) -> Any:
+        items = _list(request["transactItems"], "transactItems")
+        gets = []
+        for entry in items:
+            get: dict[str, Any] = {"TableName": entry["table"], "Key": _marshal_map(entry["key"])}
+            _add_projection(get, entry.get("projection"))
+            gets.append({"Get": get})
+        response = self._client.transact_get_items(TransactItems=gets)
+        found = [r.get("Item") for r in response.get("Responses", [])]
+        return {
+            "items": [unmarshal_item(item) if item else None for item in found],
+            "cancellationReasons": None,
+        }
+
+    def _TransactWriteItems(self, request: Mapping[str, Any]) -> Any:
+        items = _list(request["transactItems"], "transactItems")
+        writes = [_transact_write(entry) for entry in items]
+        try:
+            self._client.transact_write_items(TransactItems=writes)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") != "TransactionCanceledException":
+                raise
+            reasons = [
+                {
+                    "type": r.get("Code", "None"),
+                    "message": r.get("Message"),
+                    **({"item": unmarshal_item(r["Item"])} if r.get("Item") else {}),
+                }
+                for r in exc.response.get("CancellationReasons", [])
+            ]
+            raise TransactionCanceled(exc.response["Error"].get("Message", ""), reasons) from exc
+        return {
+            "keys": [unmarshal_item(_marshal_map(entry["key"])) for entry in items],
+            "cancellationReasons": None,
+        }
+
     def _page(self, params: Mapping[str, Any], response: Mapping[str, Any]) -> dict[str, Any]:
         items = response.get("Items", [])
         last_key = response.get("LastEvaluatedKey")
@@ -291,6 +433,63 @@ class DynamoDbSource:
         _add_expressions(params, "FilterExpression", _expression(request.get("filter"), "filter"))
         _add_projection(params, request.get("projection"))
         return params
+
+
+class TransactionCanceled(Exception):
+    def __init__(self, message: str, reasons: list[dict[str, Any]]) -> None:
+        super().__init__(message or "Transaction cancelled")
+        self.reasons = reasons
+
+
+def _tables(request: Mapping[str, Any]) -> Mapping[str, Any]:
+    tables = request["tables"]
+    if not isinstance(tables, Mapping) or not tables:
+        raise UnsupportedRequest(f"{request['operation']}: tables must name at least one table")
+    return tables
+
+
+def _list(value: Any, where: str) -> list[Any]:
+    if not isinstance(value, list):
+        raise UnsupportedRequest(f"{where}: expected a list")
+    return value
+
+
+def _key_of(item: Mapping[str, Any], key_shape: Mapping[str, Any]) -> str:
+    """A hashable identity of an item's key, using the attribute names of `key_shape`."""
+    return json.dumps(
+        {name: item.get(name) for name in sorted(key_shape)}, sort_keys=True, default=str
+    )
+
+
+_TRANSACT_OPERATIONS = {
+    "PutItem": "Put",
+    "UpdateItem": "Update",
+    "DeleteItem": "Delete",
+    "ConditionCheck": "ConditionCheck",
+}
+
+
+def _transact_write(entry: Mapping[str, Any]) -> dict[str, Any]:
+    operation = entry.get("operation")
+    if operation not in _TRANSACT_OPERATIONS:
+        raise UnsupportedRequest(f"TransactWriteItems: unsupported operation {operation!r}")
+    params: dict[str, Any] = {"TableName": entry["table"]}
+    key = _marshal_map(entry["key"])
+    if operation == "PutItem":
+        params["Item"] = {**_marshal_map(entry.get("attributeValues") or {}), **key}
+    else:
+        params["Key"] = key
+    if operation == "UpdateItem":
+        _add_expressions(params, "UpdateExpression", _expression(entry["update"], "update"))
+    condition = entry.get("condition")
+    if condition is not None:
+        allowed = _EXPRESSION_FIELDS | {"returnValuesOnConditionCheckFailure"}
+        _add_expressions(
+            params, "ConditionExpression", _expression(condition, "condition", allowed)
+        )
+    elif operation == "ConditionCheck":
+        raise UnsupportedRequest("TransactWriteItems: a ConditionCheck needs a condition")
+    return {_TRANSACT_OPERATIONS[operation]: params}
 
 
 class InvalidNextToken(ValueError):

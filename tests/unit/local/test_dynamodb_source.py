@@ -392,3 +392,138 @@ def test_a_scan_that_fills_exactly_at_the_limit_has_a_next_token(source):
         put(source, str(n))
     page, _ = source.execute({"operation": "Scan", "limit": 2})
     assert page["nextToken"] is not None
+
+
+# Batch and transaction operations: AppSync's JavaScript resolver reference for DynamoDB,
+# pages "BatchGetItem", "BatchPutItem", "BatchDeleteItem", "TransactGetItems" and
+# "TransactWriteItems" (https://docs.aws.amazon.com/appsync/latest/devguide/js-resolver-reference-dynamodb.html).
+
+OTHER = "Notes"
+
+
+@pytest.fixture
+def two_tables(source):
+    client = source._client
+    client.create_table(
+        TableName=OTHER,
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    return source
+
+
+def test_batch_put_then_batch_get_across_two_tables_keeps_key_order(two_tables):
+    source = two_tables
+    # GIVEN items put into two tables in one request
+    put_result, error = source.execute(
+        {
+            "operation": "BatchPutItem",
+            "tables": {
+                TABLE: [{"id": {"S": "a"}, "owner": {"S": "o"}, "createdAt": {"S": "1"}}],
+                OTHER: [{"pk": {"S": "n1"}, "text": {"S": "hi"}}],
+            },
+        }
+    )
+    assert error is None
+    assert put_result["data"][OTHER] == [{"pk": "n1", "text": "hi"}]
+    assert put_result["unprocessedItems"] == {TABLE: [], OTHER: []}
+    # WHEN they are read back with a missing key in between
+    result, error = source.execute(
+        {
+            "operation": "BatchGetItem",
+            "tables": {
+                TABLE: {"keys": [{"id": {"S": "missing"}}, {"id": {"S": "a"}}]},
+                OTHER: {"keys": [{"pk": {"S": "n1"}}], "consistentRead": True},
+            },
+        }
+    )
+    # THEN data lists one entry per key, in order, null where nothing is stored
+    assert error is None
+    assert result["data"][TABLE] == [None, {"id": "a", "owner": "o", "createdAt": "1"}]
+    assert result["data"][OTHER] == [{"pk": "n1", "text": "hi"}]
+    assert result["unprocessedKeys"] == {TABLE: [], OTHER: []}
+
+
+def test_batch_delete_returns_the_deleted_keys(two_tables):
+    source = two_tables
+    put(source, "1")
+    result, error = source.execute(
+        {"operation": "BatchDeleteItem", "tables": {TABLE: [{"id": {"S": "1"}}]}}
+    )
+    assert error is None
+    assert result == {"data": {TABLE: [{"id": "1"}]}, "unprocessedKeys": {TABLE: []}}
+    assert get(source, "1") == (None, None)
+
+
+def test_transact_write_then_transact_get(two_tables):
+    source = two_tables
+    put(source, "1", version=1)
+    result, error = source.execute(
+        {
+            "operation": "TransactWriteItems",
+            "transactItems": [
+                {
+                    "table": OTHER,
+                    "operation": "PutItem",
+                    "key": {"pk": {"S": "n"}},
+                    "attributeValues": {"text": {"S": "t"}},
+                },
+                {
+                    "table": TABLE,
+                    "operation": "UpdateItem",
+                    "key": {"id": {"S": "1"}},
+                    "update": {
+                        "expression": "SET #v = :two",
+                        "expressionNames": {"#v": "version"},
+                        "expressionValues": {":two": {"N": 2}},
+                    },
+                },
+            ],
+        }
+    )
+    assert error is None
+    assert result == {"keys": [{"pk": "n"}, {"id": "1"}], "cancellationReasons": None}
+    got, error = source.execute(
+        {
+            "operation": "TransactGetItems",
+            "transactItems": [
+                {"table": TABLE, "key": {"id": {"S": "1"}}},
+                {"table": OTHER, "key": {"pk": {"S": "none"}}},
+            ],
+        }
+    )
+    assert error is None
+    assert got["items"][0]["version"] == 2
+    assert got["items"][1] is None
+
+
+def test_a_cancelled_transaction_reports_reasons_and_changes_nothing(two_tables):
+    source = two_tables
+    put(source, "1", version=1)
+    result, error = source.execute(
+        {
+            "operation": "TransactWriteItems",
+            "transactItems": [
+                {
+                    "table": OTHER,
+                    "operation": "PutItem",
+                    "key": {"pk": {"S": "n"}},
+                    "attributeValues": {},
+                },
+                {
+                    "table": TABLE,
+                    "operation": "ConditionCheck",
+                    "key": {"id": {"S": "1"}},
+                    "condition": {
+                        "expression": "#v = :nine",
+                        "expressionNames": {"#v": "version"},
+                        "expressionValues": {":nine": {"N": 9}},
+                    },
+                },
+            ],
+        }
+    )
+    assert error["type"] == "DynamoDB:TransactionCanceledException"
+    assert [r["type"] for r in result["cancellationReasons"]] == ["None", "ConditionalCheckFailed"]
+    assert source._client.get_item(TableName=OTHER, Key={"pk": {"S": "n"}}).get("Item") is None
