@@ -33,9 +33,10 @@ CHECK_SCRIPT = "check_code.mjs"
 
 # Declared by @aws-appsync/utils, not implemented by local/appsync/runtime/util.js.
 NOT_EMULATED = {
-    "namespaces": sorted({"http", "rds", "transform", "xml"} & set(SURFACE["utilNamespaces"])),
+    "namespaces": sorted({"http", "rds", "xml"} & set(SURFACE["utilNamespaces"])),
+    "members": ["util.transform.toElasticsearchQueryDSL"],
     "extensions": sorted(set(SURFACE["extensions"]) - {"evictFromApiCache"}),
-    "modules": ["@aws-appsync/utils/dynamodb", "@aws-appsync/utils/rds", "@aws-appsync/utils/ai"],
+    "modules": ["@aws-appsync/utils/rds", "@aws-appsync/utils/ai"],
 }
 
 

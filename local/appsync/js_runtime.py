@@ -54,9 +54,12 @@ log = logging.getLogger("local.appsync.resolver")
 HANDLERS = ("request", "response")
 
 _IMPORT = re.compile(
-    r"^[ \t]*import\s*\{(?P<names>[^}]*)\}\s*from\s*(?P<q>['\"])(?P<source>[^'\"]+)(?P=q)[ \t]*;?",
+    r"^[ \t]*import\s*(?:\{(?P<names>[^}]*)\}|\*\s*as\s+(?P<namespace>[A-Za-z_$][\w$]*))"
+    r"\s*from\s*(?P<q>['\"])(?P<source>[^'\"]+)(?P=q)[ \t]*;?",
     re.MULTILINE,
 )
+# AppSync's built-in modules (developer guide, "Built-in modules") and their binding here.
+DYNAMODB_MODULE = "@aws-appsync/utils/dynamodb"
 _EXPORT_FUNCTION = re.compile(r"^([ \t]*)export\s+function\b", re.MULTILINE)
 _OTHER_MODULE_SYNTAX = re.compile(r"^[ \t]*(import|export)\b.*$", re.MULTILINE)
 _DEFINED_FUNCTION = re.compile(r"^[ \t]*function\s+(request|response)\s*\(", re.MULTILINE)
@@ -221,14 +224,21 @@ def transform_module(code: str, name: str, module_id: str) -> str:
     """Turn an APPSYNC_JS ES module into a script registering its handlers under module_id."""
 
     def replace_import(match: re.Match[str]) -> str:
-        if match["source"] != UTILS_MODULE:
-            raise ModuleSyntaxError(f"{name}: import from {match['source']!r} is not allowed")
-        bindings = []
-        for spec in filter(None, (part.strip() for part in match["names"].split(","))):
+        source = match["source"]
+        if source not in (UTILS_MODULE, DYNAMODB_MODULE):
+            raise ModuleSyntaxError(f"{name}: import from {source!r} is not allowed")
+        module = "__appsync" if source == UTILS_MODULE else "__appsync.dynamodbModule"
+        if match["namespace"]:
+            if source == UTILS_MODULE:
+                raise ModuleSyntaxError(f"{name}: import * from {source!r} is not emulated")
+            bindings = [f"const {match['namespace']} = {module};"]
+        else:
+            bindings = []
+        for spec in filter(None, (part.strip() for part in (match["names"] or "").split(","))):
             imported, _, alias = (piece.strip() for piece in spec.partition(" as "))
-            if imported not in ALLOWED_IMPORTS:
+            if source == UTILS_MODULE and imported not in ALLOWED_IMPORTS:
                 raise ModuleSyntaxError(f"{name}: importing {imported!r} is not emulated")
-            bindings.append(f"const {alias or imported} = __appsync.{imported};")
+            bindings.append(f"const {alias or imported} = {module}.{imported};")
         # Same line count as the import, so error line numbers match the file.
         return " ".join(bindings) + "\n" * match[0].count("\n")
 
@@ -247,7 +257,7 @@ def transform_module(code: str, name: str, module_id: str) -> str:
     )
 
 
-_CONTEXT_FILES = ("prelude.js", "util.js", "lockdown.js")
+_CONTEXT_FILES = ("prelude.js", "util.js", "expressions.js", "dynamodb_module.js", "lockdown.js")
 
 
 def new_ulid() -> str:

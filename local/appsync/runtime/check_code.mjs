@@ -34,11 +34,18 @@ const onlyEmulated = {
         }
       },
       MemberExpression(node) {
-        if (node.object.type !== 'Identifier' || node.computed) return;
-        const owner = node.object.name;
+        if (node.computed) return;
         const member = node.property.name;
+        const owner = node.object.type === 'Identifier' ? node.object.name : null;
         if (owner === 'util' && notEmulated.namespaces.includes(member)) {
           context.report({ node, message: `util.${member} is not emulated locally` });
+        }
+        if (
+          node.object.type === 'MemberExpression' &&
+          node.object.object.type === 'Identifier' &&
+          notEmulated.members.includes(`${node.object.object.name}.${node.object.property.name}.${member}`)
+        ) {
+          context.report({ node, message: `${node.object.object.name}.${node.object.property.name}.${member} is not emulated locally` });
         }
         if (owner === 'extensions' && notEmulated.extensions.includes(member)) {
           context.report({ node, message: `extensions.${member} is not emulated locally` });

@@ -65,6 +65,7 @@ function __appsync_expose(surfaceJson) {
     util: util,
     runtime: pick(surface.runtime, impl.runtime, 'runtime'),
     extensions: pick(surface.extensions, impl.extensions, 'extensions'),
+    dynamodbModule: __appsync_dynamodb_module,
   };
 }
 

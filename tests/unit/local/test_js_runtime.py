@@ -29,7 +29,7 @@ def ctx(arguments=None, **parts):
     [
         ("import { util } from './helpers';\n", "import from './helpers' is not allowed"),
         ("import utils from '@aws-appsync/utils';\n", "unsupported module syntax"),
-        ("import * as utils from '@aws-appsync/utils';\n", "unsupported module syntax"),
+        ("import * as utils from '@aws-appsync/utils';\n", "import * from"),
         ("export default function x() {}\n", "unsupported module syntax"),
         ("export const LIMIT = 3;\n", "unsupported module syntax"),
         ("export { helper };\n", "unsupported module syntax"),

@@ -243,7 +243,10 @@ def test_the_start_up_refusal_is_one_line_naming_the_file_and_position():
 @pytest.mark.parametrize(
     ("snippet", "expected"),
     [
-        ("util.transform.toDynamoDBFilterExpression({})", "util.transform is not emulated"),
+        (
+            "util.transform.toElasticsearchQueryDSL({})",
+            "util.transform.toElasticsearchQueryDSL is not emulated",
+        ),
         ("util.xml.toMap('<a/>')", "util.xml is not emulated"),
         ("util.http.copyHeaders({})", "util.http is not emulated"),
     ],
