@@ -188,6 +188,7 @@ class LocalStack:
                 info=info,
                 source=source,
                 request={"headers": headers, "domainName": None},
+                env=config.env,
             )
             value, errors = resolvers.execute(spec, call)
             return value, list(errors)

@@ -6,8 +6,9 @@ the runner can say so at start-up), or refused with the resource and property na
 
 from __future__ import annotations
 
+import re
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from local.appsync.specs import DataSourceSpec, FunctionSpec, ResolverSpec
@@ -78,6 +79,7 @@ class AppSyncConfig:
     introspection: bool
     resolvers: dict[tuple[str, str], ResolverSpec]
     ignored: tuple[str, ...]  # "Type.Property: reason" lines for the start-up log
+    env: dict[str, str] = field(default_factory=dict)  # ctx.env of every resolver
 
 
 def register_api(
@@ -114,8 +116,7 @@ def read_appsync(
         p["AuthenticationType"] for p in api.get("AdditionalAuthenticationProviders", [])
     )
     introspection = api.get("IntrospectionConfig", "ENABLED") == "ENABLED"
-    if api.get("EnvironmentVariables"):
-        raise TemplateError(f"{api_id}: resolver EnvironmentVariables are not emulated locally")
+    env = _environment(api_id, api.get("EnvironmentVariables") or {})
     pool = api.get("UserPoolConfig", {})
     if pool.get("DefaultAction", "ALLOW") != "ALLOW":
         raise TemplateError(
@@ -141,7 +142,28 @@ def read_appsync(
         introspection=introspection,
         resolvers=resolvers,
         ignored=_ignored_lines(assembly),
+        env=env,
     )
+
+
+# AppSync developer guide, "Using environment variables" (and PutGraphqlApiEnvironmentVariables):
+# up to 50 variables; keys start with a letter, are at least 2 characters of letters, digits
+# and underscores; values are strings of at most 512 characters. AppSync refuses others.
+_ENV_KEY = re.compile(r"[A-Za-z][A-Za-z0-9_]+")
+_MAX_ENV_VARIABLES = 50
+_MAX_ENV_VALUE = 512
+
+
+def _environment(api_id: str, variables: dict[str, Any]) -> dict[str, str]:
+    where = f"{api_id}: EnvironmentVariables"
+    if len(variables) > _MAX_ENV_VARIABLES:
+        raise TemplateError(f"{where}: {len(variables)} variables, AppSync allows 50")
+    for key, value in variables.items():
+        if not _ENV_KEY.fullmatch(key):
+            raise TemplateError(f"{where}.{key}: AppSync needs a letter then letters, digits, _")
+        if not isinstance(value, str) or len(value) > _MAX_ENV_VALUE:
+            raise TemplateError(f"{where}.{key}: AppSync needs a string of up to 512 characters")
+    return dict(variables)
 
 
 def _one(assembly: Assembly, type_name: str) -> list[str]:

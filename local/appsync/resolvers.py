@@ -45,6 +45,7 @@ class FieldCall:
     info: dict[str, Any]
     source: dict[str, Any] | None = None
     request: dict[str, Any] | None = None
+    env: dict[str, str] | None = None  # the API's environment variables (ctx.env)
 
 
 class Resolution(NamedTuple):
@@ -71,6 +72,7 @@ class _Run:
             info=self.call.info,
             source=self.call.source,
             request=self.call.request,
+            env=self.call.env,
             stash=self.stash,
             **ctx_parts,
         )

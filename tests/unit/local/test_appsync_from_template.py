@@ -136,3 +136,25 @@ def test_a_vtl_resolver_is_refused(tmp_path: Path):
 def test_another_data_source_type_is_refused(tmp_path: Path):
     with pytest.raises(TemplateError, match="AWS_LAMBDA"):
         read(changed(["Table", "Properties", "Type"], "AWS_LAMBDA"), tmp_path)
+
+
+def test_api_environment_variables_become_ctx_env(tmp_path: Path):
+    """AppSync developer guide, "Using environment variables": resolvers read them as ctx.env."""
+    env = {"TABLE_NAME": "todos-physical", "STAGE": "dev"}
+    config = read(changed(["Api", "Properties", "EnvironmentVariables"], env), tmp_path)
+    assert config.env == env
+
+
+@pytest.mark.parametrize(
+    ("variables", "complaint"),
+    [
+        ({"1ST": "x"}, "1ST"),
+        ({"A": "x"}, r"\.A:"),
+        ({"OK_KEY": "x" * 513}, "512"),
+        ({f"K{n:02d}": "v" for n in range(51)}, "allows 50"),
+    ],
+)
+def test_environment_variables_appsync_refuses_stop_the_start(tmp_path, variables, complaint):
+    template = changed(["Api", "Properties", "EnvironmentVariables"], variables)
+    with pytest.raises(TemplateError, match=complaint):
+        read(template, tmp_path)

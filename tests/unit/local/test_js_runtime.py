@@ -141,3 +141,13 @@ def test_modules_run_correctly_from_many_threads():
     for n in range(8):
         expected = [n, "IAM Authorization" if n % 2 else "User Pool Authorization"]
         assert results[n] == [expected] * 50
+
+
+def test_ctx_env_carries_the_api_environment_variables():
+    module = JsRuntime().load(
+        "export function request(ctx) { return ctx.env.TABLE_NAME; }\n"
+        "export function response(ctx) { return null; }\n",
+        "env.js",
+    )
+    context = make_context({}, None, info=make_info("Query", "f"), env={"TABLE_NAME": "t-1"})
+    assert module.call("request", context, AuthType.IAM).value == "t-1"
