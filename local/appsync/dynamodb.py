@@ -256,6 +256,7 @@ class DynamoDbSource:
         _add_expressions(params, "KeyConditionExpression", _expression(request["query"], "query"))
         if request.get("scanIndexForward") is not None:
             params["ScanIndexForward"] = bool(request["scanIndexForward"])
+        self._start_from(params, request)
         return self._page(params, self._client.query(**params))
 
     def _Scan(self, request: Mapping[str, Any]) -> Any:
@@ -265,7 +266,20 @@ class DynamoDbSource:
             params.update(Segment=int(segment), TotalSegments=int(total))
         elif segment is not None or total is not None:
             raise UnsupportedRequest("Scan: segment and totalSegments go together")
+        self._start_from(params, request)
         return self._page(params, self._client.scan(**params))
+
+    def _start_from(self, params: dict[str, Any], request: Mapping[str, Any]) -> None:
+        if request.get("nextToken") is not None:
+            token = request["nextToken"]
+            params["ExclusiveStartKey"] = decode_next_token(token, self._token_scope(params))
+
+    def _token_scope(self, params: Mapping[str, Any]) -> str:
+        """What a nextToken belongs to: this table and this query (its key condition, values,
+        filter, index, order, segment), so a token used for another one is refused."""
+        unscoped = {"TableName", "Limit", "ExclusiveStartKey", "ProjectionExpression", "Select"}
+        scope = {k: v for k, v in params.items() if k not in unscoped}
+        return json.dumps([self._table, scope], sort_keys=True, default=str)
 
     # Batch and transaction operations name their tables themselves (AppSync's JavaScript
     # resolver reference for DynamoDB: BatchGetItem, BatchPutItem, BatchDeleteItem,
@@ -400,7 +414,7 @@ class DynamoDbSource:
             last_key = {name: items[-1][name] for name in names if name in items[-1]}
         return {
             "items": [unmarshal_item(item) for item in items],
-            "nextToken": encode_next_token(last_key),
+            "nextToken": encode_next_token(last_key, self._token_scope(params)),
             "scannedCount": response.get("ScannedCount", 0),
         }
 
@@ -424,8 +438,6 @@ class DynamoDbSource:
             params["Limit"] = int(request["limit"])
         if request.get("consistentRead") is not None:
             params["ConsistentRead"] = bool(request["consistentRead"])
-        if request.get("nextToken") is not None:
-            params["ExclusiveStartKey"] = decode_next_token(request["nextToken"])
         if request.get("select") is not None:
             if request["select"] not in _SELECT_VALUES:
                 raise UnsupportedRequest(f"select must be one of {sorted(_SELECT_VALUES)}")
@@ -496,32 +508,35 @@ class InvalidNextToken(ValueError):
     """A nextToken this data source did not issue."""
 
 
-# AppSync's nextTokens are opaque and tamper-proof: it refuses one it did not issue. Locally a
-# token is the LastEvaluatedKey with an HMAC made with a key of this run.
+# AppSync's nextTokens are opaque and tamper-proof: it refuses one it did not issue, or one
+# issued for another query. Locally a token is the LastEvaluatedKey with an HMAC, made with a
+# key of this run, over the key and the query it continues.
 _TOKEN_KEY = secrets.token_bytes(32)
 
 
-def _token_mac(payload: bytes) -> str:
-    digest = hmac.new(_TOKEN_KEY, payload, hashlib.sha256).digest()
+def _token_mac(payload: bytes, scope: str) -> str:
+    digest = hmac.new(_TOKEN_KEY, scope.encode() + b"\0" + payload, hashlib.sha256).digest()
     return base64.urlsafe_b64encode(digest).decode().rstrip("=")
 
 
-def encode_next_token(last_evaluated_key: Mapping[str, Any] | None) -> str | None:
+def encode_next_token(last_evaluated_key: Mapping[str, Any] | None, scope: str) -> str | None:
     """An opaque token for DynamoDB's LastEvaluatedKey (None when there is no next page)."""
     if not last_evaluated_key:
         return None
     raw = json.dumps(last_evaluated_key, sort_keys=True, separators=(",", ":")).encode()
-    return f"{base64.urlsafe_b64encode(raw).decode()}.{_token_mac(raw)}"
+    return f"{base64.urlsafe_b64encode(raw).decode()}.{_token_mac(raw, scope)}"
 
 
-def decode_next_token(token: str) -> dict[str, Any]:
+def decode_next_token(token: str, scope: str) -> dict[str, Any]:
     invalid = InvalidNextToken("Invalid pagination token given.")
+    if not isinstance(token, str):
+        raise invalid
     encoded, _, mac = token.rpartition(".")
     try:
         raw = base64.urlsafe_b64decode(encoded.encode())
     except (binascii.Error, UnicodeEncodeError, ValueError) as exc:
         raise invalid from exc
-    if not hmac.compare_digest(mac.encode(), _token_mac(raw).encode()):
+    if not hmac.compare_digest(mac.encode(), _token_mac(raw, scope).encode()):
         raise invalid
     key = json.loads(raw)
     if not isinstance(key, dict):

@@ -156,6 +156,20 @@ def test_a_made_up_next_token_is_a_bad_request_not_an_upstream_error(alice: User
     assert set(response.json()) >= {"code", "message"}
 
 
+def test_another_users_next_token_is_a_bad_request(alice: User, bob: User):
+    # GIVEN a nextToken issued for alice's list
+    for n in range(2):
+        alice.create(f"page {n}")
+    after_index_delay()
+    page = alice.rest.get(alice.url("/items"), params={"limit": 1}, timeout=10).json()
+    assert page["nextToken"]
+    # WHEN bob presents it for his own list
+    response = bob.rest.get(bob.url("/items"), params={"nextToken": page["nextToken"]}, timeout=10)
+    # THEN it is refused as bad input, not an upstream error
+    assert response.status_code == 400
+    assert set(response.json()) >= {"code", "message"}
+
+
 def test_user_cannot_store_a_bad_title_through_appsync_directly(alice: User):
     todo = alice.create("fine")
     mutation = (

@@ -527,3 +527,37 @@ def test_a_cancelled_transaction_reports_reasons_and_changes_nothing(two_tables)
     assert error["type"] == "DynamoDB:TransactionCanceledException"
     assert [r["type"] for r in result["cancellationReasons"]] == ["None", "ConditionalCheckFailed"]
     assert source._client.get_item(TableName=OTHER, Key={"pk": {"S": "n"}}).get("Item") is None
+
+
+def owner_query(owner, **extra):
+    return {
+        "operation": "Query",
+        "index": "byOwner",
+        "query": {
+            "expression": "#o = :o",
+            "expressionNames": {"#o": "owner"},
+            "expressionValues": {":o": {"S": owner}},
+        },
+        **extra,
+    }
+
+
+def test_a_next_token_only_continues_the_query_that_issued_it(source):
+    """AppSync refuses a nextToken it did not issue for this request (the error the function
+    maps to 400); locally a token is bound to its table, index, key condition and filter."""
+    for n in range(3):
+        put(source, f"a{n}", owner="alice", created=f"2024-0{n + 1}")
+        put(source, f"b{n}", owner="bob", created=f"2024-0{n + 1}")
+    first, _ = source.execute(owner_query("alice", limit=1))
+    token = first["nextToken"]
+    # WHEN the token continues the same query, it works
+    _, error = source.execute(owner_query("alice", limit=1, nextToken=token))
+    assert error is None
+    # WHEN it is used for another owner's query, or for a scan, it is refused
+    for other in (
+        owner_query("bob", limit=1, nextToken=token),
+        {"operation": "Scan", "nextToken": token},
+    ):
+        result, error = source.execute(other)
+        assert result is None
+        assert error["type"] == "DynamoDB:UserIllegalArgumentException"
