@@ -123,6 +123,7 @@ class LocalStack:
                 service="appsync",
                 lookup=credentials_lookup,
             ).principal(),
+            api_keys=appsync.api_keys,
         )
         self.subscriptions = SubscriptionRegistry(self.executor)
         appsync_app = create_appsync_app(

@@ -1,17 +1,21 @@
 """Request-level auth of the local AppSync endpoint.
 
 AppSync picks the auth mode from the request itself: a SigV4 `Authorization` header means IAM,
-any other `Authorization` value is a user-pool JWT. Whatever fails here is a request-level
-failure (HTTP 401, `UnauthorizedException`); per-field rules are the executor's job.
+any other `Authorization` value is a user-pool JWT, and an `x-api-key` header without
+`Authorization` is an API key (AppSync developer guide, "Configuring authorization and
+authentication to secure your GraphQL APIs", API_KEY authorization). Whatever fails here is a
+request-level failure (HTTP 401, `UnauthorizedException`); per-field rules are the executor's
+job.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from local.appsync.executor import COGNITO, IAM, Caller
+from local.appsync.executor import API_KEY, COGNITO, IAM, Caller
 from local.appsync.js_runtime import cognito_identity, iam_identity
 
 SIGV4_PREFIX = "AWS4-HMAC-SHA256"
@@ -32,6 +36,7 @@ class RequestAuthenticator:
     enabled_modes: frozenset[str]
     verify_jwt: JwtVerifier
     verify_sigv4: SigV4Verifier
+    api_keys: Mapping[str, float] = field(default_factory=dict)  # key -> expiry (epoch s)
 
     def authenticate(
         self,
@@ -43,6 +48,9 @@ class RequestAuthenticator:
         source_ip: str,
     ) -> Caller:
         authorization = _header(headers, "authorization")
+        api_key = _header(headers, "x-api-key")
+        if not authorization and api_key and API_KEY in self.enabled_modes:
+            return self._api_key_caller(api_key)
         if not authorization:
             raise AuthFailure("Valid authorization header not provided.")
         if authorization.startswith(SIGV4_PREFIX):
@@ -63,6 +71,14 @@ class RequestAuthenticator:
         except Exception as error:
             raise AuthFailure(_jwt_message(error)) from error
         return cognito_caller(claims, source_ip)
+
+
+    def _api_key_caller(self, key: str) -> Caller:
+        expires = self.api_keys.get(key)
+        if expires is None or expires <= time.time():
+            # An unknown and an expired key get the same answer from AppSync.
+            raise AuthFailure("You are not authorized to make this call.")
+        return Caller(mode=API_KEY, identity=None)
 
 
 def cognito_caller(claims: dict[str, Any], source_ip: str) -> Caller:

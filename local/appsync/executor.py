@@ -46,12 +46,13 @@ log = logging.getLogger("local.appsync")
 
 COGNITO = "AMAZON_COGNITO_USER_POOLS"
 IAM = "AWS_IAM"
+API_KEY = "API_KEY"
 
 # The directive that admits each auth mode on a field or type.
 MODE_DIRECTIVES = {
     "aws_cognito_user_pools": COGNITO,
     "aws_iam": IAM,
-    "aws_api_key": "API_KEY",
+    "aws_api_key": API_KEY,
     "aws_oidc": "OPENID_CONNECT",
     "aws_lambda": "AWS_LAMBDA",
 }
@@ -61,8 +62,8 @@ MODE_DIRECTIVES = {
 class Caller:
     """Who made a request, as established by request-level auth."""
 
-    mode: str  # COGNITO or IAM
-    identity: dict[str, Any]  # ctx.identity as resolvers see it
+    mode: str  # COGNITO, IAM or API_KEY
+    identity: dict[str, Any] | None  # ctx.identity as resolvers see it (None for an API key)
     principal_arn: str | None = None  # IAM only: the role (or user) the signature belongs to
     groups: tuple[str, ...] = ()  # Cognito only
 

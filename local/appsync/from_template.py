@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,6 +20,9 @@ SCHEMA = "AWS::AppSync::GraphQLSchema"
 DATA_SOURCE = "AWS::AppSync::DataSource"
 FUNCTION = "AWS::AppSync::FunctionConfiguration"
 RESOLVER = "AWS::AppSync::Resolver"
+API_KEY = "AWS::AppSync::ApiKey"
+# AppSync's default API key lifetime when Expires is not set (AWS::AppSync::ApiKey, Expires).
+DEFAULT_API_KEY_DAYS = 7
 
 SUPPORTED_RUNTIME = {"Name": "APPSYNC_JS", "RuntimeVersion": "1.0.0"}
 
@@ -39,6 +43,7 @@ IGNORED = {
         "Description": "documentation only",
     },
     FUNCTION: {"Description": "documentation only", "FunctionVersion": "JS functions only"},
+    API_KEY: {"Description": "documentation only"},
     RESOLVER: {"MaxBatchSize": "no batching locally", "MetricsConfig": "no metrics locally"},
 }
 USED = {
@@ -51,6 +56,7 @@ USED = {
         "EnvironmentVariables",
     },
     SCHEMA: {"ApiId", "Definition"},
+    API_KEY: {"ApiId", "Expires"},
     DATA_SOURCE: {"ApiId", "Name", "Type", "DynamoDBConfig"},
     FUNCTION: {"ApiId", "Name", "DataSourceName", "Code", "CodeS3Location", "Runtime"},
     RESOLVER: {
@@ -80,6 +86,8 @@ class AppSyncConfig:
     resolvers: dict[tuple[str, str], ResolverSpec]
     ignored: tuple[str, ...]  # "Type.Property: reason" lines for the start-up log
     env: dict[str, str] = field(default_factory=dict)  # ctx.env of every resolver
+    # API key value -> expiry (epoch seconds), from AWS::AppSync::ApiKey resources
+    api_keys: dict[str, float] = field(default_factory=dict)
 
 
 def register_api(
@@ -104,7 +112,14 @@ def register_api(
         "GraphQLDns": graphql_url.split("/")[2],
         "RealtimeDns": realtime_url.split("/")[2],
     }
+    for key_id in assembly.resources(API_KEY):
+        value = "da2-" + "".join(secrets.choice(_KEY_ALPHABET) for _ in range(26))
+        key_arn = f"{arn}/apikeys/{value[4:]}"
+        physical_ids[key_id] = {"Ref": key_arn, "Arn": key_arn, "ApiKey": value, "ApiKeyId": value}
     return api_id
+
+
+_KEY_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
 
 
 def read_appsync(
@@ -143,7 +158,19 @@ def read_appsync(
         resolvers=resolvers,
         ignored=_ignored_lines(assembly),
         env=env,
+        api_keys=_api_keys(assembly, resolver, physical_ids),
     )
+
+
+def _api_keys(
+    assembly: Assembly, resolver: Resolver, physical_ids: dict[str, Any]
+) -> dict[str, float]:
+    keys = {}
+    for key_id in assembly.resources(API_KEY):
+        props = _properties(assembly, resolver, API_KEY, key_id)
+        default = time.time() + DEFAULT_API_KEY_DAYS * 86_400
+        keys[physical_ids[key_id]["ApiKey"]] = float(props.get("Expires", default))
+    return keys
 
 
 # AppSync developer guide, "Using environment variables" (and PutGraphqlApiEnvironmentVariables):

@@ -158,3 +158,28 @@ def test_environment_variables_appsync_refuses_stop_the_start(tmp_path, variable
     template = changed(["Api", "Properties", "EnvironmentVariables"], variables)
     with pytest.raises(TemplateError, match=complaint):
         read(template, tmp_path)
+
+
+def with_api_key(properties: dict[str, Any]) -> dict[str, Any]:
+    template = copy.deepcopy(TEMPLATE)
+    template["Resources"]["Key"] = {
+        "Type": "AWS::AppSync::ApiKey",
+        "Properties": {"ApiId": {"Fn::GetAtt": ["Api", "ApiId"]}, **properties},
+    }
+    return template
+
+
+def test_an_api_key_gets_a_local_value_and_its_expiry(tmp_path: Path):
+    """AWS::AppSync::ApiKey: GetAtt ApiKey is the key clients send; Expires is epoch seconds."""
+    config = read(with_api_key({"Expires": 4_102_444_800}), tmp_path)
+    ((key, expires),) = config.api_keys.items()
+    assert key.startswith("da2-") and len(key) == 30
+    assert expires == 4_102_444_800
+
+
+def test_an_api_key_without_expires_lasts_seven_days(tmp_path: Path):
+    import time
+
+    config = read(with_api_key({}), tmp_path)
+    (expires,) = config.api_keys.values()
+    assert abs(expires - (time.time() + 7 * 86_400)) < 60
