@@ -278,7 +278,7 @@ class Connection:
     def _on_text(self, text: str) -> None:
         try:
             message = json.loads(text)
-        except ValueError:
+        except (ValueError, RecursionError):
             message = None
         if not isinstance(message, dict) or not isinstance(message.get("type"), str):
             self.offer(error_message(unsupported()))
@@ -402,7 +402,7 @@ def _subscribe(
 ) -> Subscription | list[dict[str, Any]]:
     try:
         request = json.loads(data)
-    except ValueError:
+    except (ValueError, RecursionError):
         request = None
     if not isinstance(request, dict) or not isinstance(request.get("query"), str):
         return unsupported()

@@ -97,7 +97,7 @@ async def _graphql(request: web.Request) -> web.Response:
         return _json(unauthorized_body(str(failure)), 401)
     try:
         payload = json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested deeper than the parser goes
         return _bad_request("The request body is not valid JSON.")
     if not isinstance(payload, dict) or not isinstance(payload.get("query"), str):
         return _bad_request("The request body must be a JSON object with a 'query' string.")

@@ -246,7 +246,7 @@ class _Gateway:
             return
         try:
             document = json.loads(body or b"{}")
-        except (ValueError, UnicodeDecodeError) as error:
+        except (ValueError, UnicodeDecodeError, RecursionError) as error:  # Recursion: too deep
             raise _Rejected(BAD_BODY, validation=f"[Invalid JSON: {error}]") from None
         errors = sorted(validator.iter_errors(document), key=lambda e: list(e.absolute_path))
         if errors:

@@ -231,3 +231,30 @@ def test_racing_deletes_of_one_todo_answer_204_once_and_404_otherwise(alice: Use
         statuses = sorted(pool.map(delete, range(8)))
     # THEN one delete wins and every other one is told it is gone; none is an upstream error
     assert statuses == [204] + [404] * 7
+
+
+NESTED = "[" * 1000 + "]" * 1000
+
+
+def test_deeply_nested_json_on_the_rest_api_is_a_bad_request(alice: User):
+    # WHEN a body nests 1,000 levels deep
+    response = alice.rest.post(
+        alice.url("/items"),
+        data=f'{{"title": "x", "completed": {NESTED}}}',
+        headers={"Content-Type": "application/json"},
+        timeout=10,
+    )
+    # THEN it is answered 400 in the usual error shape, not with a server error
+    assert response.status_code == 400
+    assert set(response.json()) >= {"code", "message"}
+
+
+def test_deeply_nested_json_on_the_graphql_endpoint_is_a_bad_request(alice: User):
+    response = requests.post(
+        alice.stack.outputs["GraphQLUrl"],
+        data=f'{{"query": "{{ __typename }}", "variables": {{"v": {NESTED}}}}}',
+        headers={"Authorization": alice.id_token, "Content-Type": "application/json"},
+        timeout=10,
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["message"]
