@@ -26,6 +26,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--graphql-port", type=int, default=4000)
     parser.add_argument("--rest-port", type=int, default=3000)
     parser.add_argument("--lambda-workers", type=int, default=4)
+    parser.add_argument(
+        "--tls", action="store_true", help="serve HTTPS/WSS with a local CA (see --tls-dir)"
+    )
+    parser.add_argument("--tls-dir", type=Path, default=Path(".local/tls"))
+    parser.add_argument("--web-dir", type=Path, help="serve this built web client (clients/web)")
+    parser.add_argument("--web-port", type=int, default=8080)
     parser.add_argument("--verbose", action="store_true")
     return parser.parse_args(argv)
 
@@ -42,6 +48,9 @@ async def serve(args: argparse.Namespace) -> int:
             graphql_port=args.graphql_port,
             rest_port=args.rest_port,
             lambda_workers=args.lambda_workers,
+            tls_dir=args.tls_dir if args.tls else None,
+            web_dir=args.web_dir,
+            web_port=args.web_port,
         )
     )
     stop = asyncio.Event()
@@ -61,6 +70,10 @@ async def serve(args: argparse.Namespace) -> int:
         f"(outputs in {args.outputs}; Ctrl-C stops)",
         flush=True,
     )
+    if stack.web_url:
+        print(f"Web client: {stack.web_url}", flush=True)
+    if stack.tls:
+        print(f"TLS: trust {stack.tls.ca_file} (NODE_EXTRA_CA_CERTS, browser)", flush=True)
     try:
         await stop.wait()
     finally:

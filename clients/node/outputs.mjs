@@ -1,0 +1,39 @@
+// Shared by the Node client checks: the outputs file named by OUTPUTS, and a small reporter.
+import { readFileSync } from 'node:fs';
+import { stackOutputs } from '../web/src/config.js';
+
+export function loadOutputs() {
+  const path = process.env.OUTPUTS ?? '../local-outputs.json';
+  return stackOutputs(JSON.parse(readFileSync(path, 'utf8')));
+}
+
+export function required(name) {
+  const value = process.env[name];
+  if (!value) throw new Error(`set ${name}`);
+  return value;
+}
+
+export function withTimeout(promise, ms, what) {
+  let timer;
+  const timeout = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: nothing after ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+export async function restCreate(outputs, idToken, title) {
+  const response = await fetch(new URL('items', outputs.RestApiUrl), {
+    method: 'POST',
+    headers: { Authorization: idToken, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ title }),
+  });
+  if (response.status !== 201) {
+    throw new Error(`POST /items: ${response.status} ${await response.text()}`);
+  }
+  return response.json();
+}
+
+export function report(result) {
+  // One JSON line: what the pytest driver reads.
+  console.log(`RESULT ${JSON.stringify(result)}`);
+}
