@@ -6,7 +6,6 @@
 // put there, as Amplify's docs say for Node. TLS trust comes from NODE_EXTRA_CA_CERTS.
 import assert from 'node:assert/strict';
 import { performance } from 'node:perf_hooks';
-import { createRequire } from 'node:module';
 import WebSocket from 'ws';
 import { Amplify } from 'aws-amplify';
 import { fetchAuthSession, signIn, signOut } from 'aws-amplify/auth';
@@ -15,7 +14,14 @@ import { CONNECTION_STATE_CHANGE, ConnectionState, generateClient } from 'aws-am
 import { Hub } from 'aws-amplify/utils';
 import { amplifyConfig } from '../web/src/config.js';
 import { createTodo, listTodos, onCreateTodo } from '../web/src/documents.js';
-import { loadOutputs, report, required, restCreate, withTimeout } from './outputs.mjs';
+import {
+  loadOutputs,
+  packageVersion,
+  report,
+  required,
+  restCreate,
+  withTimeout,
+} from './outputs.mjs';
 
 globalThis.WebSocket = WebSocket;
 const EVENTS = 5;
@@ -139,7 +145,6 @@ const after = await fetchAuthSession();
 assert.equal(after.tokens, undefined);
 passed('sign-out');
 
-const require = createRequire(import.meta.url);
-result.version = require('aws-amplify/package.json').version;
+result.version = packageVersion('aws-amplify');
 report(result);
 process.exit(0);

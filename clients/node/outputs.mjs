@@ -37,3 +37,9 @@ export function report(result) {
   // One JSON line: what the pytest driver reads.
   console.log(`RESULT ${JSON.stringify(result)}`);
 }
+
+export function packageVersion(name) {
+  // Read from the installed package itself (some packages do not export ./package.json).
+  const path = new URL(`../node_modules/${name}/package.json`, import.meta.url);
+  return JSON.parse(readFileSync(path, 'utf8')).version;
+}

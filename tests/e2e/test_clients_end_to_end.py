@@ -131,9 +131,8 @@ def tls_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TlsStack]:
         "--tls", "--tls-dir", str(state / "tls"),
         "--web-dir", str(CLIENTS / "web"), "--web-port", "0",
     ]  # fmt: skip
-    process = subprocess.Popen(
-        command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
-    )
+    log = (state / "runner.log").open("w")  # the runner's log, for a failing test's report
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=log, text=True)
     try:
         assert process.stdout is not None
         ready = process.stdout.readline()
@@ -147,6 +146,7 @@ def tls_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TlsStack]:
     finally:
         process.send_signal(signal.SIGTERM)
         process.communicate(timeout=30)
+        log.close()
 
 
 def test_outputs_name_tls_endpoints(tls_stack: TlsStack):
@@ -187,6 +187,7 @@ def test_apollo_client_with_appsync_links_queries_mutates_and_subscribes(tls_sta
     assert result["checks"] == [
         "userPool query",
         "iam mutation",
+        "iam body changed after signing refused",
         "subscription receives REST-created todos",
     ]
 
