@@ -1,7 +1,7 @@
 """The clients people use, unmodified, against `python -m local --tls` as `make up` runs it.
 
 Each client is configured only from the outputs file the runner writes, and trusts the stack's
-local CA the way the README says (NODE_EXTRA_CA_CERTS; the browser, by its certificate's key):
+local CA the way the README says (NODE_EXTRA_CA_CERTS; the browser, by the server key):
 - Amplify JS v6 in Node (clients/node/amplify-check.mjs);
 - Apollo Client with aws-appsync-auth-link and aws-appsync-subscription-link
   (clients/node/apollo-check.mjs);
@@ -203,7 +203,7 @@ def test_web_page_in_headless_chromium_signs_in_and_shows_server_writes_live(
     result = tls_stack.node(
         "browser/page-check.mjs",
         WEB_URL=tls_stack.web_url,
-        CA_FILE=str(tls_stack.ca_file),
+        SERVER_CERT_FILE=str(tls_stack.ca_file.with_name("server.pem")),
         EMAIL=email,
         TEMPORARY_PASSWORD=temporary,
         NEW_PASSWORD=PASSWORD,
