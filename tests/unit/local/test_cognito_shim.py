@@ -25,9 +25,13 @@ import boto3
 import jwt
 import pytest
 from botocore.exceptions import ClientError
+from moto.cognitoidp.models import cognitoidp_backends
 from pycognito.aws_srp import AWSSRP, ForceChangePasswordException
 
 from local.aws import DUMMY_CREDENTIALS, LocalAws
+from local.cognito.errors import CognitoError
+from local.cognito.service import CognitoService
+from local.template import DEFAULT_ACCOUNT
 
 REGION = "eu-central-1"
 PASSWORD = "Correct-Horse-42-Battery!"
@@ -215,3 +219,97 @@ def test_a_flow_the_client_does_not_allow_is_refused(cognito: Any):
     )
     assert code == "InvalidParameterException"
     assert message == "USER_PASSWORD_AUTH flow not enabled for this client"
+
+
+# -- rules that need a clock or an admin action, checked on the service itself ---------------
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1_900_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def service_with_clock(clock: Clock) -> CognitoService:
+    backend = cognitoidp_backends[DEFAULT_ACCOUNT][REGION]
+    return CognitoService(lambda: iter(list(backend.user_pools.values())), clock)
+
+
+def password_sign_in(service: CognitoService, client_id: str, email: str) -> dict[str, Any]:
+    result: dict[str, Any] = service.initiate_auth(
+        {
+            "ClientId": client_id,
+            "AuthFlow": "USER_PASSWORD_AUTH",
+            "AuthParameters": {"USERNAME": email, "PASSWORD": PASSWORD},
+        }
+    )
+    tokens: dict[str, Any] = result["AuthenticationResult"]
+    return tokens
+
+
+def test_a_refresh_token_past_its_validity_no_longer_refreshes(cognito: Any):
+    # GIVEN a client whose refresh tokens last one hour (RefreshTokenValidity + units)
+    pool, client_id = make_pool(
+        cognito,
+        RefreshTokenValidity=60,
+        TokenValidityUnits={"RefreshToken": "minutes"},
+    )
+    email = make_user(cognito, pool)
+    clock = Clock()
+    service = service_with_clock(clock)
+    refresh = password_sign_in(service, client_id, email)["RefreshToken"]
+    request = {"ClientId": client_id, "RefreshToken": refresh}
+    clock.now += 59 * 60
+    assert service.get_tokens_from_refresh_token(request)["AuthenticationResult"]["IdToken"]
+    # WHEN the hour has passed
+    clock.now += 2 * 60
+    # THEN Cognito refuses it
+    with pytest.raises(CognitoError) as refused:
+        service.get_tokens_from_refresh_token(request)
+    assert (refused.value.error_type, refused.value.message) == (
+        "NotAuthorizedException",
+        "Refresh Token has expired",
+    )
+
+
+def test_a_disabled_user_cannot_sign_in_or_refresh(cognito: Any):
+    pool, client_id = make_pool(cognito)
+    email = make_user(cognito, pool)
+    service = service_with_clock(Clock())
+    refresh = password_sign_in(service, client_id, email)["RefreshToken"]
+    cognito.admin_disable_user(UserPoolId=pool, Username=email)
+    with pytest.raises(CognitoError) as refused:
+        password_sign_in(service, client_id, email)
+    assert refused.value.message == "User is disabled."
+    with pytest.raises(CognitoError) as refused:
+        service.get_tokens_from_refresh_token({"ClientId": client_id, "RefreshToken": refresh})
+    assert refused.value.message == "User is disabled."
+
+
+def test_a_challenge_answered_after_the_session_validity_is_refused(cognito: Any):
+    # AuthSessionValidity (minutes, default 3) bounds the time to answer a challenge.
+    pool, client_id = make_pool(cognito)
+    email = make_user(cognito, pool, permanent=False)
+    clock = Clock()
+    service = service_with_clock(clock)
+    challenge = service.initiate_auth(
+        {
+            "ClientId": client_id,
+            "AuthFlow": "USER_PASSWORD_AUTH",
+            "AuthParameters": {"USERNAME": email, "PASSWORD": PASSWORD},
+        }
+    )
+    assert challenge["ChallengeName"] == "NEW_PASSWORD_REQUIRED"
+    clock.now += 3 * 60 + 1
+    with pytest.raises(CognitoError) as refused:
+        service.respond_to_auth_challenge(
+            {
+                "ClientId": client_id,
+                "ChallengeName": "NEW_PASSWORD_REQUIRED",
+                "Session": challenge["Session"],
+                "ChallengeResponses": {"USERNAME": email, "NEW_PASSWORD": "New-Passw0rd-456!"},
+            }
+        )
+    assert refused.value.error_type == "NotAuthorizedException"
