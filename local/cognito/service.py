@@ -145,8 +145,8 @@ class CognitoService:
             user.username if user else None,
             challenge,
             key=secret_block,
+            srp_a=srp_a,
         )
-        self._pending[secret_block].srp_a = srp_a
         return {
             "ChallengeName": "PASSWORD_VERIFIER",
             "ChallengeParameters": {
@@ -171,7 +171,11 @@ class CognitoService:
         """The password is right: a new-password challenge, or tokens."""
         if user.status == UserStatus.UNCONFIRMED:
             raise CognitoError("UserNotConfirmedException", "User is not confirmed.")
-        if user.status in (UserStatus.FORCE_CHANGE_PASSWORD, UserStatus.RESET_REQUIRED):
+        if user.status == UserStatus.RESET_REQUIRED:
+            raise CognitoError(
+                "PasswordResetRequiredException", "Password reset required for the user"
+            )
+        if user.status == UserStatus.FORCE_CHANGE_PASSWORD:
             session = self._remember("NEW_PASSWORD_REQUIRED", pool, client, user.username)
             attributes = {
                 a["Name"]: a["Value"] for a in user.attributes if a["Name"] not in ("sub",)
@@ -401,6 +405,7 @@ class CognitoService:
         username: str | None,
         challenge: srp.Challenge | None = None,
         key: str | None = None,
+        srp_a: int = 0,
     ) -> str:
         now = self._clock()
         for session in [s for s, p in self._pending.items() if p.expires_at < now]:
@@ -408,7 +413,7 @@ class CognitoService:
         session = key or secrets.token_urlsafe(128)
         minutes = int(client.extended_config.get("AuthSessionValidity") or 3)
         self._pending[session] = Pending(
-            challenge_name, pool.id, client.id, username, now + 60 * minutes, challenge
+            challenge_name, pool.id, client.id, username, now + 60 * minutes, challenge, srp_a
         )
         return session
 
