@@ -9,7 +9,8 @@ STAGE ?= dev
 INDEX_DELAY_MS ?= 0
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: help setup synth up test test-unit test-infra test-e2e lint deploy bench clean
+.PHONY: help setup synth up test test-unit test-infra test-e2e lint deploy bench clean \
+	clients chromium web
 
 help:
 	@echo "make up      - synthesize and run the whole stack locally (Ctrl-C stops it)"
@@ -18,6 +19,7 @@ help:
 	@echo "make lint    - ruff, mypy and the AppSync resolver linter"
 	@echo "make deploy  - deploy to AWS (needs AWS credentials)"
 	@echo "make bench   - print cold-start and local-stack figures"
+	@echo "make web     - serve the web client against the deployed stack (cdk-outputs.json)"
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt lambda_src/requirements.txt constraints.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -32,14 +34,37 @@ node_modules/.installed: package.json package-lock.json
 
 setup: $(VENV)/.installed node_modules/.installed
 
+# The clients people use (Amplify JS, Apollo) and the web client, in their own npm project.
+clients/node_modules/.installed: clients/package.json clients/package-lock.json
+	npm ci --prefix clients --no-audit --no-fund --loglevel=error
+	touch $@
+
+clients/web/dist/app.js: clients/node_modules/.installed $(wildcard clients/web/src/*.js)
+	npm run --prefix clients --silent build -- --log-level=warning
+
+clients: clients/node_modules/.installed clients/web/dist/app.js
+
+# Debian's Chromium for the browser test; nothing to do when it is there (CI runs as root).
+chromium:
+	@command -v chromium >/dev/null || { \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends chromium; }
+
 synth: setup
 	$(CDK) synth -c stage=$(STAGE) --quiet
 
-up: synth
-	$(PY) -m local --stage $(STAGE) --index-delay-ms $(INDEX_DELAY_MS)
+up: synth clients
+	$(PY) -m local --stage $(STAGE) --tls --web-dir clients/web --index-delay-ms $(INDEX_DELAY_MS)
+
+# The same page against a deployed stack: `make deploy` wrote cdk-outputs.json.
+web: clients
+	cp cdk-outputs.json clients/web/outputs.json
+	@echo "Web client: http://127.0.0.1:8080/"
+	$(PY) -m http.server 8080 --bind 127.0.0.1 --directory clients/web
 
 # The end-to-end tests run the dev stack from cdk.out, so they need a fresh dev synth.
-test: setup
+test: setup clients chromium
 	$(CDK) synth -c stage=dev --quiet
 	$(PY) -m pytest
 
@@ -49,7 +74,7 @@ test-unit: setup
 test-infra: setup
 	$(PY) -m pytest tests/infra
 
-test-e2e: setup
+test-e2e: setup clients chromium
 	$(CDK) synth -c stage=dev --quiet
 	$(PY) -m pytest tests/e2e
 

@@ -33,6 +33,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="make global secondary index reads see writes this many ms late, as DynamoDB's "
         "eventually consistent indexes may (e.g. 300); 0 shows them at once",
     )
+    parser.add_argument(
+        "--tls", action="store_true", help="serve HTTPS/WSS with a local CA (see --tls-dir)"
+    )
+    parser.add_argument("--tls-dir", type=Path, default=Path(".local/tls"))
+    parser.add_argument("--web-dir", type=Path, help="serve this built web client (clients/web)")
+    parser.add_argument("--web-port", type=int, default=8080)
     parser.add_argument("--verbose", action="store_true")
     return parser.parse_args(argv)
 
@@ -50,6 +56,9 @@ async def serve(args: argparse.Namespace) -> int:
             rest_port=args.rest_port,
             lambda_workers=args.lambda_workers,
             index_delay_ms=args.index_delay_ms,
+            tls_dir=args.tls_dir if args.tls else None,
+            web_dir=args.web_dir,
+            web_port=args.web_port,
         )
     )
     stop = asyncio.Event()
@@ -69,6 +78,10 @@ async def serve(args: argparse.Namespace) -> int:
         f"(outputs in {args.outputs}; Ctrl-C stops)",
         flush=True,
     )
+    if stack.web_url:
+        print(f"Web client: {stack.web_url}", flush=True)
+    if stack.tls:
+        print(f"TLS: trust {stack.tls.ca_file} (NODE_EXTRA_CA_CERTS, browser)", flush=True)
     try:
         await stop.wait()
     finally:

@@ -1,6 +1,7 @@
 """Local AWS: moto for cognito-idp, dynamodb, iam and sts, provisioned from the template.
 
-moto runs in this process (`ThreadedMotoServer`), so its backends can be read directly to
+moto runs in this process (`ThreadedMotoServer`, with the sign-in operations of local/cognito in
+front of it), so its backends can be read directly to
 look up the credentials a SigV4 signature claims. Cognito tokens are signed with an RSA key
 generated for this run; the pool's `/.well-known/jwks.json` on the moto endpoint serves it.
 """
@@ -23,9 +24,9 @@ from moto.cognitoidp import models as cognito_models
 from moto.cognitoidp.responses import CognitoIdpJsonWebKeyResponse
 from moto.core.config import default_user_config
 from moto.iam.models import get_account_id_from, iam_backends
-from moto.server import ThreadedMotoServer
 from moto.sts.models import sts_backends
 
+from local.cognito.wsgi import ShimmedMotoServer
 from local.sigv4 import Identity
 from local.template import DEFAULT_ACCOUNT, Assembly, Resolver
 
@@ -105,7 +106,7 @@ class LocalAws:
     def __init__(self, region: str, port: int = 0, quiet: bool = True) -> None:
         self.region = region
         self.signing_key = SigningKey.generate()
-        self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+        self._server = ShimmedMotoServer(region, DEFAULT_ACCOUNT, ip_address="127.0.0.1", port=port)
         self._quiet = quiet
         self.endpoint = ""
 

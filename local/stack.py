@@ -41,7 +41,9 @@ from local.rest.gateway import Authorize, create_rest_app
 from local.rest.routes import RestRoutes, read_rest_routes
 from local.sigv4 import verify_request
 from local.template import DEFAULT_ACCOUNT, Assembly, Resolver, TemplateError, load_assembly
+from local.tls import LocalTls, ensure_tls
 from local.tokens import ID_OR_ACCESS_TOKEN, CognitoTokenVerifier
+from local.web import create_web_app
 
 log = logging.getLogger("local")
 
@@ -71,6 +73,9 @@ class Settings:
     lambda_workers: int = 4
     # Global secondary index reads see writes this late (0: at once); see index_view.py.
     index_delay_ms: int = 0
+    tls_dir: Path | None = None  # serve HTTPS/WSS with the local CA kept here (see tls.py)
+    web_dir: Path | None = None  # the web client's built files, served on web_port
+    web_port: int = 0
 
 
 @dataclass
@@ -79,6 +84,8 @@ class LocalStack:
     outputs: dict[str, str] = field(default_factory=dict)
     executor: AppSyncExecutor | None = None
     subscriptions: SubscriptionRegistry | None = None
+    tls: LocalTls | None = None
+    web_url: str | None = None
     _aws: LocalAws | None = None
     _runners: list[web.AppRunner] = field(default_factory=list)
     _pools: list[LambdaPool] = field(default_factory=list)
@@ -86,8 +93,10 @@ class LocalStack:
     async def start(self) -> dict[str, str]:
         s = self.settings
         assembly = load_assembly(s.cdk_out, s.stack_name)
-        graphql_sock, graphql_base = _listen(s.host, s.graphql_port)
-        rest_sock, rest_base = _listen(s.host, s.rest_port)
+        self.tls = ensure_tls(s.tls_dir) if s.tls_dir is not None else None
+        scheme = "https" if self.tls else "http"
+        graphql_sock, graphql_base = _listen(s.host, s.graphql_port, scheme)
+        rest_sock, rest_base = _listen(s.host, s.rest_port, scheme)
         self._aws = LocalAws(s.region, port=s.aws_port).start()
         endpoint = self._aws.endpoint
 
@@ -147,6 +156,12 @@ class LocalStack:
             for key, output in assembly.outputs.items()
         }
         self.outputs["AwsEndpoint"] = endpoint
+        if s.web_dir is not None:
+            web_sock, self.web_url = _listen(s.host, s.web_port, scheme)
+            await self._serve(
+                create_web_app(s.web_dir, assembly.stack_name, self.outputs), web_sock
+            )
+            self.web_url += "/"
         log.debug("API %s, REST %s, routes %s", api_id, rest_api_id, _route_list(routes))
         return self.outputs
 
@@ -283,6 +298,8 @@ class LocalStack:
             "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(raw.get("MemorySize", 128)),
             "POWERTOOLS_TRACE_DISABLED": "true",  # no X-Ray daemon locally
         }
+        if self.tls is not None:  # the function's HTTP client must trust the local CA
+            environment["REQUESTS_CA_BUNDLE"] = str(self.tls.ca_file)
         pool = LambdaPool(
             props["Handler"],
             code_dir,
@@ -298,18 +315,19 @@ class LocalStack:
     async def _serve(self, app: web.Application, sock: socket.socket) -> None:
         runner = web.AppRunner(app, access_log=None)
         await runner.setup()
-        await web.SockSite(runner, sock).start()
+        ssl_context = self.tls.server_context() if self.tls else None
+        await web.SockSite(runner, sock, ssl_context=ssl_context).start()
         self._runners.append(runner)
 
 
-def _listen(host: str, port: int) -> tuple[socket.socket, str]:
+def _listen(host: str, port: int, scheme: str = "http") -> tuple[socket.socket, str]:
     """Bind now, so the URL is known before the template's references are resolved."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
     sock.listen(128)
     bound_host, bound_port = sock.getsockname()[:2]
-    return sock, f"http://{bound_host}:{bound_port}"
+    return sock, f"{scheme}://{bound_host}:{bound_port}"
 
 
 def _register_rest_and_functions(assembly: Assembly, ids: dict[str, Any], region: str) -> str:

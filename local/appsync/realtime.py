@@ -1,10 +1,12 @@
-"""AppSync's real-time WebSocket protocol on the local GraphQL endpoint (`GET /graphql`, upgrade).
+"""AppSync's real-time WebSocket protocol on the local GraphQL endpoint (`GET /graphql` or
+`GET /graphql/realtime`, upgrade).
 
 As documented in "Building a real-time WebSocket client in AWS AppSync":
 - subprotocol `graphql-ws`; the authorization header object arrives base64-encoded in the URL
   query (`?header=...&payload=e30=`), base64url-encoded as a `header-...` subprotocol, or as
   plain HTTP headers. It names the GraphQL endpoint's `host`; for IAM it is a SigV4 signature
-  of `POST <graphql path>/connect` with body `{}`;
+  of `POST <graphql path>/connect` with body `{}` (the GraphQL path, also when the socket was
+  opened at `<graphql path>/realtime`);
 - `connection_init` -> `connection_ack` with `payload.connectionTimeoutMs`, then `ka` messages;
   messages sent before the ack are ignored;
 - `start` (`id`, `payload.data`: the JSON string of query and variables,
@@ -46,6 +48,7 @@ log = logging.getLogger("local.appsync.realtime")
 SUBPROTOCOL = "graphql-ws"
 HEADER_PROTOCOL_PREFIX = "header-"
 CONNECT_SUFFIX = "/connect"
+REALTIME_SUFFIX = "/realtime"  # where clients connect on a custom domain
 NOT_AUTHORIZED = "Valid authorization header not provided."
 INIT_TIMEOUT_CLOSE = 4408  # graphql-ws convention; AppSync does not document its own
 
@@ -140,7 +143,7 @@ class RealtimeEndpoint:
             _check_host(headers, request.host)
             return self.authenticator.authenticate(
                 "POST",
-                request.rel_url.raw_path + CONNECT_SUFFIX,
+                graphql_path(request) + CONNECT_SUFFIX,
                 "",
                 headers,
                 b"{}",
@@ -381,7 +384,7 @@ class Connection:
             headers = _string_headers(authorization)
             _check_host(headers, self.request.host)
             caller = self.endpoint.authenticator.authenticate(
-                "POST", self.request.rel_url.raw_path, "", headers, data.encode(), self._source_ip
+                "POST", graphql_path(self.request), "", headers, data.encode(), self._source_ip
             )
         except AuthFailure as failure:
             log.info("subscription %s refused: %s", subscription_id, failure)
@@ -451,6 +454,11 @@ def _subscribe(
         fragments=fragments,
         variables=coerced,
     )
+
+
+def graphql_path(request: web.Request) -> str:
+    """The GraphQL endpoint's path, which IAM signatures name, for either real-time path."""
+    return request.rel_url.raw_path.removesuffix(REALTIME_SUFFIX)
 
 
 def handshake_headers(request: web.Request) -> dict[str, str]:

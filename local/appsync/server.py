@@ -1,11 +1,20 @@
 """The local AppSync endpoint: `POST /graphql`, and with a subscription registry the real-time
-WebSocket on the same path (`GET /graphql` with an upgrade, see realtime.py)."""
+WebSocket (see realtime.py) both on the same path (`GET /graphql` with an upgrade) and where
+AWS's clients look for it on a custom domain: `<GraphQL URL>/realtime`. Amplify JS and
+aws-appsync-subscription-link append `/realtime` to any GraphQL URL that is not
+`*.appsync-api.<region>.amazonaws.com` (Amplify: api-graphql `AWSWebSocketProvider/appsyncUrl`,
+`getRealtimeEndpointUrl`; the subscription link: `realtime-subscription-handshake-link`).
+
+Answers carry AppSync's response headers: `x-amzn-RequestId` always, `x-amzn-ErrorType` on a
+request-level failure (clients read the error kind from it), and the CORS headers a browser
+needs to send the request and to read those headers."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import logging
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -19,10 +28,16 @@ from local.appsync.subscriptions import SubscriptionRegistry
 log = logging.getLogger("local.appsync")
 
 MAX_BODY_BYTES = 1024 * 1024
+GRAPHQL_PATH = "/graphql"
+REALTIME_PATH = GRAPHQL_PATH + "/realtime"
 CORS_HEADERS = {
     "Access-Control-Allow-Origin": "*",
     "Access-Control-Allow-Headers": "*",
     "Access-Control-Allow-Methods": "POST, OPTIONS",
+    "Access-Control-Expose-Headers": (
+        "x-amzn-RequestId, x-amzn-ErrorType, x-amzn-ErrorMessage, x-amz-user-agent, Date"
+    ),
+    "Access-Control-Max-Age": "86400",
 }
 
 EXECUTOR_KEY = web.AppKey("executor", AppSyncExecutor)
@@ -44,14 +59,15 @@ def create_appsync_app(
     app[EXECUTOR_KEY] = executor
     app[AUTH_KEY] = authenticator
     app[POOL_KEY] = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="appsync")
-    app.router.add_post("/graphql", _graphql)
-    app.router.add_route("OPTIONS", "/graphql", _preflight)
+    app.router.add_post(GRAPHQL_PATH, _graphql)
+    app.router.add_route("OPTIONS", GRAPHQL_PATH, _preflight)
     if subscriptions is not None:
         realtime = RealtimeEndpoint(
             executor, authenticator, subscriptions, app[POOL_KEY], realtime_settings
         )
         app[REALTIME_KEY] = realtime
-        app.router.add_get("/graphql", realtime.handle)
+        app.router.add_get(GRAPHQL_PATH, realtime.handle)
+        app.router.add_get(REALTIME_PATH, realtime.handle)
 
         async def _close_connections(app: web.Application) -> None:
             await realtime.close_all()
@@ -66,7 +82,10 @@ def create_appsync_app(
 
 
 def _json(body: dict[str, Any], status: int = 200) -> web.Response:
-    return web.json_response(body, status=status, headers=CORS_HEADERS)
+    headers = {**CORS_HEADERS, "x-amzn-RequestId": str(uuid.uuid4())}
+    if status >= 400:
+        headers["x-amzn-ErrorType"] = str(body["errors"][0]["errorType"])
+    return web.json_response(body, status=status, headers=headers)
 
 
 def _bad_request(message: str) -> web.Response:
@@ -74,7 +93,7 @@ def _bad_request(message: str) -> web.Response:
 
 
 async def _preflight(request: web.Request) -> web.Response:
-    return web.Response(status=200, headers=CORS_HEADERS)
+    return web.Response(status=200, headers={**CORS_HEADERS, "x-amzn-RequestId": str(uuid.uuid4())})
 
 
 async def _graphql(request: web.Request) -> web.Response:

@@ -647,3 +647,77 @@ def test_http_post_still_answers_graphql_requests():
         assert (await response.json())["data"] == {"__typename": "Query"}
 
     run(scenario)
+
+
+# -- where custom-domain clients connect, and AppSync's response headers ---------------------
+# Amplify JS (api-graphql AWSWebSocketProvider/appsyncUrl.ts, getRealtimeEndpointUrl) and
+# aws-appsync-subscription-link both append "/realtime" to a GraphQL URL that is not
+# *.appsync-api.<region>.amazonaws.com, and send the header object as a `header-` subprotocol.
+
+
+def test_the_realtime_path_under_the_graphql_url_serves_the_same_protocol():
+    async def scenario(ep: Endpoint) -> None:
+        header = json.dumps(ep.user_header()).encode()
+        encoded = base64.urlsafe_b64encode(header).decode().rstrip("=")
+        ws = await ep.http.ws_connect(
+            f"ws://{ep.host}/graphql/realtime", protocols=("graphql-ws", f"header-{encoded}")
+        )
+        client = Client(ws)
+        await client.send({"type": "connection_init"})
+        assert (await client.next())["type"] == "connection_ack"
+        assert (await client.start("s1", authorization=ep.user_header()))["type"] == "start_ack"
+        await ep.mutate("alice", "via realtime path")
+        assert (await client.next())["payload"]["data"]["onCreateTodo"]["title"] == (
+            "via realtime path"
+        )
+
+    run(scenario)
+
+
+def test_iam_signature_on_the_realtime_path_still_names_graphql_connect():
+    async def scenario(ep: Endpoint) -> None:
+        header = {
+            "host": ep.host,
+            "x-amz-date": "20260101T000000Z",
+            "Authorization": GOOD_SIGNATURE,
+        }
+        encoded = base64.b64encode(json.dumps(header).encode()).decode()
+        ws = await ep.http.ws_connect(
+            f"ws://{ep.host}/graphql/realtime?header={encoded}&payload=e30=",
+            protocols=("graphql-ws",),
+        )
+        client = Client(ws)
+        await client.send({"type": "connection_init"})
+        assert (await client.next())["type"] == "connection_ack"
+        assert ep.sigv4.verified == [("POST", "/graphql/connect", b"{}")]
+
+    run(scenario)
+
+
+def test_request_level_failure_names_its_error_type_in_a_header_a_browser_may_read():
+    async def scenario(ep: Endpoint) -> None:
+        response = await ep.http.post(f"http://{ep.host}/graphql", json={"query": "{ __typename }"})
+        assert response.status == 401
+        assert response.headers["x-amzn-ErrorType"] == "UnauthorizedException"
+        assert response.headers["x-amzn-RequestId"]
+        exposed = response.headers["Access-Control-Expose-Headers"]
+        assert "x-amzn-ErrorType" in exposed and "x-amzn-RequestId" in exposed
+
+    run(scenario)
+
+
+def test_browser_preflight_is_answered_with_cors_headers():
+    async def scenario(ep: Endpoint) -> None:
+        response = await ep.http.options(
+            f"http://{ep.host}/graphql",
+            headers={
+                "Origin": "http://127.0.0.1:8080",
+                "Access-Control-Request-Method": "POST",
+                "Access-Control-Request-Headers": "authorization,content-type",
+            },
+        )
+        assert response.status == 200
+        assert response.headers["Access-Control-Allow-Origin"] == "*"
+        assert "POST" in response.headers["Access-Control-Allow-Methods"]
+
+    run(scenario)
