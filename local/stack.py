@@ -32,6 +32,7 @@ from local.aws import (
     provision,
     pseudo_parameters,
 )
+from local.dynamodb_gateway import create_dynamodb_gateway
 from local.iam import GRAPHQL_ACTION, CachedPolicySource, IamPolicySource, evaluate, field_arn
 from local.lambda_pool import LambdaPool
 from local.rest.authorizer import cognito_authorize
@@ -76,6 +77,8 @@ class LocalStack:
     executor: AppSyncExecutor | None = None
     subscriptions: SubscriptionRegistry | None = None
     _aws: LocalAws | None = None
+    _policies: CachedPolicySource | None = None
+    _dynamodb_url: str = ""
     _runners: list[web.AppRunner] = field(default_factory=list)
     _pools: list[LambdaPool] = field(default_factory=list)
 
@@ -86,6 +89,18 @@ class LocalStack:
         rest_sock, rest_base = _listen(s.host, s.rest_port)
         self._aws = LocalAws(s.region, port=s.aws_port).start()
         endpoint = self._aws.endpoint
+        self._policies = CachedPolicySource(IamPolicySource(self._aws.client("iam")))
+        dynamodb_sock, self._dynamodb_url = _listen(s.host, 0)
+        await self._serve(
+            create_dynamodb_gateway(
+                endpoint,
+                region=s.region,
+                account=DEFAULT_ACCOUNT,
+                lookup=credentials_lookup,
+                policies=self._policies.for_principal,
+            ),
+            dynamodb_sock,
+        )
 
         ids: dict[str, Any] = {}
         api_id = register_api(
@@ -145,6 +160,11 @@ class LocalStack:
         return self.outputs
 
     @property
+    def dynamodb_endpoint(self) -> str:
+        """The IAM-checking DynamoDB endpoint the functions call (not an output: AWS has none)."""
+        return self._dynamodb_url
+
+    @property
     def signing_key(self) -> SigningKey:
         """This run's Cognito signing key (for tests that must mint unusual tokens)."""
         assert self._aws is not None, "the stack is not started"
@@ -163,7 +183,8 @@ class LocalStack:
     def _appsync_executor(self, config: AppSyncConfig, api_arn: str) -> AppSyncExecutor:
         assert self._aws is not None
         resolvers = ResolverExecutor(JsRuntime(), self._aws.client("dynamodb"))
-        policies = CachedPolicySource(IamPolicySource(self._aws.client("iam")))
+        policies = self._policies
+        assert policies is not None
 
         def run_resolver(
             spec: ResolverSpec,
@@ -269,6 +290,8 @@ class LocalStack:
             "AWS_ACCESS_KEY_ID": access_key,
             "AWS_SECRET_ACCESS_KEY": secret,
             "AWS_SESSION_TOKEN": token,
+            # The SDK the runtime provides sends DynamoDB calls to the IAM-checking gateway.
+            "AWS_ENDPOINT_URL_DYNAMODB": self._dynamodb_url,
             "AWS_LAMBDA_FUNCTION_NAME": name,
             "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(raw.get("MemorySize", 128)),
             "POWERTOOLS_TRACE_DISABLED": "true",  # no X-Ray daemon locally
