@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+from local.appsync.faults import KINDS, FaultPlan, FaultPlanError
 from local.lambda_pool import InvocationError
 from local.stack import LocalStack, Settings, write_outputs
 from local.template import TemplateError
@@ -26,6 +27,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--graphql-port", type=int, default=4000)
     parser.add_argument("--rest-port", type=int, default=3000)
     parser.add_argument("--lambda-workers", type=int, default=4)
+    parser.add_argument(
+        "--appsync-faults",
+        metavar="PLAN",
+        help="inject faults into a share of AppSync requests, e.g. '5xx=0.2,hang=0.01' "
+        "(kinds: "
+        + ", ".join(KINDS)
+        + "; add only=GetTodo+ListTodos to limit them to those GraphQL operation names)",
+    )
+    parser.add_argument("--fault-seed", type=int, help="seed for the fault draw (repeatable runs)")
     parser.add_argument("--verbose", action="store_true")
     return parser.parse_args(argv)
 
@@ -33,6 +43,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 async def serve(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     stack_name = args.stack or f"TodoApp-{args.stage}"
+    try:
+        faults = (
+            FaultPlan.parse(args.appsync_faults, args.fault_seed) if args.appsync_faults else None
+        )
+    except FaultPlanError as error:
+        print(f"--appsync-faults: {error}", file=sys.stderr)
+        return 2
     stack = LocalStack(
         Settings(
             cdk_out=args.cdk_out,
@@ -42,6 +59,7 @@ async def serve(args: argparse.Namespace) -> int:
             graphql_port=args.graphql_port,
             rest_port=args.rest_port,
             lambda_workers=args.lambda_workers,
+            appsync_faults=faults,
         )
     )
     stop = asyncio.Event()
@@ -55,6 +73,8 @@ async def serve(args: argparse.Namespace) -> int:
         print(f"local stack failed to start: {error}", file=sys.stderr)
         return 1
     write_outputs(args.outputs, stack_name, outputs)
+    if faults is not None:
+        print(f"AppSync fault injection on: {args.appsync_faults}", file=sys.stderr)
     print(
         f"Local stack ready in {time.perf_counter() - started:.1f}s: "
         f"REST {outputs.get('RestApiUrl')} GraphQL {outputs.get('GraphQLUrl')} "

@@ -18,6 +18,7 @@ from aiohttp import web
 
 from local.appsync.auth import RequestAuthenticator
 from local.appsync.executor import COGNITO, AppSyncExecutor, Caller
+from local.appsync.faults import FaultInjector, FaultPlan
 from local.appsync.from_template import AppSyncConfig, read_appsync, register_api
 from local.appsync.js_runtime import AuthType, JsRuntime
 from local.appsync.resolvers import FieldCall, ResolverExecutor
@@ -68,6 +69,7 @@ class Settings:
     graphql_port: int = 0
     rest_port: int = 0
     lambda_workers: int = 4
+    appsync_faults: FaultPlan | None = None  # local/appsync/faults.py; None: no faults
 
 
 @dataclass
@@ -76,6 +78,7 @@ class LocalStack:
     outputs: dict[str, str] = field(default_factory=dict)
     executor: AppSyncExecutor | None = None
     subscriptions: SubscriptionRegistry | None = None
+    faults: FaultInjector = field(default_factory=FaultInjector)
     _aws: LocalAws | None = None
     _policies: CachedPolicySource | None = None
     _dynamodb_url: str = ""
@@ -135,8 +138,10 @@ class LocalStack:
             ).principal(),
         )
         self.subscriptions = SubscriptionRegistry(self.executor)
+        if s.appsync_faults is not None:
+            self.faults.configure(s.appsync_faults)
         appsync_app = create_appsync_app(
-            self.executor, authenticator, subscriptions=self.subscriptions
+            self.executor, authenticator, subscriptions=self.subscriptions, faults=self.faults
         )
         await self._serve(appsync_app, graphql_sock)
 
