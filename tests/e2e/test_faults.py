@@ -202,7 +202,8 @@ def test_a_persistent_outage_answers_503_with_retry_after(
         )
         elapsed = time.monotonic() - started
         print(
-            f"\npersistent {kind}: {response.status_code} after {elapsed:.2f}s, {len(seen)} attempts"
+            f"\npersistent {kind}: {response.status_code} after {elapsed:.2f}s, "
+            f"{len(seen)} attempts"
         )
         assert response.status_code == 503
         assert response.json()["code"] == "upstream_unavailable"
