@@ -30,10 +30,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--appsync-faults",
         metavar="PLAN",
-        help="inject faults into a share of AppSync requests, e.g. '5xx=0.2,hang=0.01' "
-        "(kinds: "
-        + ", ".join(KINDS)
-        + "; add only=GetTodo+ListTodos to limit them to those GraphQL operation names)",
+        help=f"inject faults into a share of AppSync requests, e.g. '5xx=0.2,hang=0.01' "
+        f"(kinds: {', '.join(KINDS)}; only=GetTodo+ListTodos limits them to those GraphQL "
+        "operations; delay=SECONDS holds each injected fault)",
     )
     parser.add_argument("--fault-seed", type=int, help="seed for the fault draw (repeatable runs)")
     parser.add_argument("--verbose", action="store_true")
