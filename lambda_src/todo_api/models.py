@@ -29,6 +29,13 @@ T = TypeVar("T")
 V = TypeVar("V")
 
 _CONTROL_OR_SURROGATE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+# What JavaScript's String.prototype.trim removes (ECMA-262: WhiteSpace and LineTerminator),
+# so the function trims titles exactly as the resolvers do. Python's str.strip() would also
+# remove U+001C..U+001F and U+0085, which the resolvers keep and then refuse as controls.
+_JS_WHITESPACE = (
+    "\t\n\x0b\x0c\r \xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008"
+    "\u2009\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+)
 _DIGITS = re.compile(r"[0-9]{1,10}")
 _TODO_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 IDEMPOTENCY_KEY_HEADER = "Idempotency-Key"
@@ -290,7 +297,7 @@ class _Invalid(Exception):
 def _parse_title(value: object) -> str:
     if not isinstance(value, str):
         raise _Invalid(f"must be a string, not {_json_kind(value)}")
-    title = value.strip()
+    title = value.strip(_JS_WHITESPACE)
     if not title:
         raise _Invalid("must not be empty or only whitespace")
     if len(title) > TITLE_MAX_CHARS:
