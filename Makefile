@@ -5,6 +5,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 CDK := node_modules/.bin/cdk
 STAGE ?= dev
+# Extra CDK context for synth and deploy, e.g. CONTEXT="-c corsOrigin=https://app.example.com"
+CONTEXT ?=
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
 .PHONY: help setup synth up test test-unit test-infra test-e2e lint deploy bench clean
@@ -31,7 +33,7 @@ node_modules/.installed: package.json package-lock.json
 setup: $(VENV)/.installed node_modules/.installed
 
 synth: setup
-	$(CDK) synth -c stage=$(STAGE) --quiet
+	$(CDK) synth -c stage=$(STAGE) $(CONTEXT) --quiet
 
 up: synth
 	$(PY) -m local --stage $(STAGE)
@@ -59,7 +61,7 @@ lint: setup
 
 deploy: setup
 	@echo "Deploying stage $(STAGE): this needs AWS credentials (aws configure / AWS_PROFILE)."
-	$(CDK) deploy -c stage=$(STAGE) --outputs-file cdk-outputs.json
+	$(CDK) deploy -c stage=$(STAGE) $(CONTEXT) --outputs-file cdk-outputs.json
 
 bench: setup
 	$(PY) -m benchmarks

@@ -10,10 +10,14 @@ request is forwarded to moto. Refusals take DynamoDB's shape (JSON 1.0 `__type`,
 - a denied action: `AccessDeniedException`, "User: <arn> is not authorized to perform:
   dynamodb:<Operation> on resource: <arn> because no identity-based policy allows the
   dynamodb:<Operation> action" (the wording of AWS's IAM troubleshooting guide).
+
+DynamoDB applies a conditional write atomically; moto does not under concurrent requests, so
+writes pass through one at a time (Powertools' idempotency relies on a conditional PutItem).
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import Callable, Iterable
@@ -34,6 +38,7 @@ FORWARDED_HEADERS = ("content-type", "x-amz-target", "x-amz-date", "authorizatio
 
 PolicyLookup = Callable[[str], list[Policy]]
 SESSION_KEY = web.AppKey("session", aiohttp.ClientSession)
+WRITES = frozenset({"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"})
 
 
 def table_arn(region: str, account: str, table: str) -> str:
@@ -78,6 +83,7 @@ def create_dynamodb_gateway(
 ) -> web.Application:
     """An aiohttp app serving DynamoDB's JSON protocol on `POST /`, in front of moto."""
     app = web.Application(client_max_size=16 * 1024 * 1024)
+    write_lock = asyncio.Lock()
 
     async def open_session(app: web.Application) -> None:
         app[SESSION_KEY] = aiohttp.ClientSession()
@@ -124,6 +130,12 @@ def create_dynamodb_gateway(
                     f"{action} action",
                 )
         headers = {k: v for k, v in request.headers.items() if k.lower() in FORWARDED_HEADERS}
+        if operation in WRITES:
+            async with write_lock:
+                return await forward(raw, headers)
+        return await forward(raw, headers)
+
+    async def forward(raw: bytes, headers: dict[str, str]) -> web.Response:
         async with app[SESSION_KEY].post(moto_endpoint + "/", data=raw, headers=headers) as reply:
             payload = await reply.read()
             passed = _passed_headers(reply.headers.items())

@@ -47,6 +47,7 @@ def test_concurrent_requests_with_one_key_create_exactly_one_todo(alice: User) -
     (todo,) = _titled(alice, title)
     # AND every answer is the todo (201) or "still in progress" (409, with Retry-After)
     statuses = [answer.status_code for answer in answers]
+    print(f"\n{CONCURRENT_REQUESTS} concurrent same-key POSTs answered {sorted(statuses)}")
     assert set(statuses) <= {201, 409}, [a.text for a in answers]
     assert 201 in statuses
     for answer in answers:
