@@ -13,7 +13,13 @@ from aiohttp import web
 
 from local.appsync.auth import AuthFailure, RequestAuthenticator, unauthorized_body
 from local.appsync.executor import AppSyncExecutor
-from local.appsync.faults import FaultInjector, answer_after, answer_before
+from local.appsync.faults import (
+    FAULT_HEADER,
+    FaultInjector,
+    FaultPlanError,
+    answer_after,
+    answer_before,
+)
 from local.appsync.realtime import RealtimeEndpoint, RealtimeSettings
 from local.appsync.subscriptions import SubscriptionRegistry
 
@@ -91,7 +97,10 @@ async def _graphql(request: web.Request) -> web.StreamResponse:
     except web.HTTPRequestEntityTooLarge:
         return _json({"errors": [{"errorType": "PayloadTooLarge", "message": "Too large"}]}, 413)
     injector = request.app.get(FAULTS_KEY)
-    fault = injector.decide(request.headers, raw) if injector is not None else None
+    try:
+        fault = injector.decide(request.headers, raw) if injector is not None else None
+    except FaultPlanError as error:
+        return _bad_request(f"{FAULT_HEADER}: {error}")
     if fault is None or injector is None:
         return await _answer(request, raw)
     early = await answer_before(fault, request, injector)

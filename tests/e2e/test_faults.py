@@ -80,6 +80,17 @@ def test_a_forced_fault_answers_in_appsync_error_shape(
     assert [seen.fault for seen in faults.seen()] == [kind]
 
 
+def test_an_unknown_fault_header_is_a_clear_400(faults: FaultInjector, alice: User) -> None:
+    response = requests.post(
+        alice.stack.outputs["GraphQLUrl"],
+        json={"query": GET, "variables": {"id": "x"}},
+        headers={"Authorization": alice.id_token, FAULT_HEADER: "meteor"},
+        timeout=5,
+    )
+    assert response.status_code == 400
+    assert "unknown fault 'meteor'" in response.json()["errors"][0]["message"]
+
+
 def test_a_dropped_connection_gives_no_answer(faults: FaultInjector, alice: User) -> None:
     with pytest.raises(requests.ConnectionError):
         requests.post(
@@ -100,15 +111,6 @@ def test_a_hang_gives_no_answer_until_the_client_gives_up(
             headers={"Authorization": alice.id_token, FAULT_HEADER: "hang"},
             timeout=(2, 0.5),
         )
-
-
-def test_an_unknown_plan_is_refused_with_the_known_kinds() -> None:
-    from local.appsync.faults import FaultPlanError
-
-    with pytest.raises(FaultPlanError, match="known: 5xx"):
-        FaultPlan.parse("5xy=0.2")
-    with pytest.raises(FaultPlanError, match="more than 1"):
-        FaultPlan.parse("5xx=0.7,429=0.5")
 
 
 # --- through REST ---------------------------------------------------------------------------
