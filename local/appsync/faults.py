@@ -17,6 +17,7 @@ see what reached the endpoint: how many attempts, whether each was signed anew.
 | `drop`      | the connection closes without an answer               | no                     |
 | `hang`      | no answer until the client gives up (at most          | no                     |
 |             | `hang_seconds`, then 504)                             |                        |
+| `slow`      | the normal answer, `delay` seconds late               | yes                    |
 
 `delay=SECONDS` in a plan holds every injected fault that long before it is answered (so
 that a retry falls into a later second, and a replayed X-Amz-Date would show).
@@ -36,7 +37,7 @@ from typing import Any
 from aiohttp import web
 
 FAULT_HEADER = "x-local-fault"
-KINDS = ("5xx", "503", "5xx-after", "429", "throttle", "drop", "hang")
+KINDS = ("5xx", "503", "5xx-after", "429", "throttle", "drop", "hang", "slow")
 SERVER_ERRORS = (500, 502, 503, 504)
 THROTTLE_ERROR_TYPE = "DynamoDB:ProvisionedThroughputExceededException"
 HANG_SECONDS = 30.0
@@ -172,10 +173,10 @@ async def answer_before(
     fault: str, request: web.Request, injector: FaultInjector
 ) -> web.StreamResponse | None:
     """The response for a fault that strikes before the operation runs (None: run it)."""
-    if fault == "5xx-after":
-        return None
     if injector.plan.delay_seconds:
         await asyncio.sleep(injector.plan.delay_seconds)
+    if fault in ("5xx-after", "slow"):
+        return None
     if fault == "503":
         return _error(503, "ServiceUnavailableException", "Injected fault: HTTP 503.")
     if fault == "5xx":

@@ -106,8 +106,8 @@ async def _graphql(request: web.Request) -> web.StreamResponse:
     early = await answer_before(fault, request, injector)
     if early is not None:
         return early
-    await _answer(request, raw)
-    return answer_after()
+    response = await _answer(request, raw)
+    return response if fault == "slow" else answer_after()
 
 
 async def _answer(request: web.Request, raw: bytes) -> web.Response:

@@ -18,6 +18,8 @@ from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 from e2e_support import REGION, RunningStack, User
 
+from local.appsync.faults import FaultPlan
+
 CONCURRENT_REQUESTS = 10
 
 
@@ -60,6 +62,28 @@ def test_concurrent_requests_with_one_key_create_exactly_one_todo(alice: User) -
     retry = _post(alice, {"title": title}, key)
     assert retry.status_code == 201
     assert retry.json() == todo
+
+
+def test_a_repeat_while_the_first_create_is_running_gets_409(
+    stack: RunningStack, alice: User
+) -> None:
+    # GIVEN AppSync taking a second to create (the first request holds the key meanwhile)
+    key, title = secrets.token_hex(16), f"slow {secrets.token_hex(4)}"
+    stack.stack.faults.configure(
+        FaultPlan({"slow": 1.0}, frozenset({"CreateTodo"}), delay_seconds=1)
+    )
+    try:
+        with ThreadPoolExecutor(4) as pool:
+            answers = list(pool.map(lambda _: _post(alice, {"title": title}, key), range(4)))
+    finally:
+        stack.stack.faults.configure(FaultPlan())
+    # THEN one request created the todo and the others were told to retry later
+    statuses = sorted(answer.status_code for answer in answers)
+    print(f"\n4 concurrent same-key POSTs, 1 s create: answered {statuses}")
+    assert statuses.count(201) >= 1
+    assert 409 in statuses
+    (todo,) = _titled(alice, title)
+    assert _post(alice, {"title": title}, key).json() == todo
 
 
 def test_the_same_key_with_another_body_is_refused(alice: User) -> None:
