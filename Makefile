@@ -7,6 +7,8 @@ CDK := node_modules/.bin/cdk
 STAGE ?= dev
 # Global secondary index reads see writes this many ms late, as on DynamoDB (0: at once).
 INDEX_DELAY_MS ?= 0
+# Extra CDK context for synth and deploy, e.g. CONTEXT="-c corsOrigin=https://app.example.com"
+CONTEXT ?=
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
 .PHONY: help setup synth up test test-unit test-infra test-e2e lint deploy bench clean \
@@ -52,7 +54,7 @@ chromium:
 		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends chromium; }
 
 synth: setup
-	$(CDK) synth -c stage=$(STAGE) --quiet
+	$(CDK) synth -c stage=$(STAGE) $(CONTEXT) --quiet
 
 up: synth clients
 	$(PY) -m local --stage $(STAGE) --tls --web-dir clients/web --index-delay-ms $(INDEX_DELAY_MS)
@@ -87,7 +89,7 @@ lint: setup
 
 deploy: setup
 	@echo "Deploying stage $(STAGE): this needs AWS credentials (aws configure / AWS_PROFILE)."
-	$(CDK) deploy -c stage=$(STAGE) --outputs-file cdk-outputs.json
+	$(CDK) deploy -c stage=$(STAGE) $(CONTEXT) --outputs-file cdk-outputs.json
 
 bench: setup
 	$(PY) -m benchmarks

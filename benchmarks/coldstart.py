@@ -49,6 +49,8 @@ FUNCTION_ENV = {
     "POWERTOOLS_SERVICE_NAME": "todo-api",
     "POWERTOOLS_METRICS_NAMESPACE": "TodoApp",
     "POWERTOOLS_TRACE_DISABLED": "true",
+    "IDEMPOTENCY_TABLE_NAME": "TodoApp-bench-IdempotencyTable",
+    "CORS_ALLOW_ORIGIN": "*",
     "AWS_ACCESS_KEY_ID": "ASIABENCHMARKKEY0001",
     "AWS_SECRET_ACCESS_KEY": "benchmark-secret-key",
     "AWS_SESSION_TOKEN": "benchmark-session-token",

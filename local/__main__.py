@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+from local.appsync.faults import KINDS, FaultPlan, FaultPlanError
 from local.lambda_pool import InvocationError
 from local.stack import LocalStack, Settings, write_outputs
 from local.template import TemplateError
@@ -39,6 +40,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--tls-dir", type=Path, default=Path(".local/tls"))
     parser.add_argument("--web-dir", type=Path, help="serve this built web client (clients/web)")
     parser.add_argument("--web-port", type=int, default=8080)
+    parser.add_argument(
+        "--appsync-faults",
+        metavar="PLAN",
+        help=f"inject faults into a share of AppSync requests, e.g. '5xx=0.2,hang=0.01' "
+        f"(kinds: {', '.join(KINDS)}; only=GetTodo+ListTodos limits them to those GraphQL "
+        "operations; delay=SECONDS holds each injected fault)",
+    )
+    parser.add_argument("--fault-seed", type=int, help="seed for the fault draw (repeatable runs)")
     parser.add_argument("--verbose", action="store_true")
     return parser.parse_args(argv)
 
@@ -46,6 +55,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 async def serve(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     stack_name = args.stack or f"TodoApp-{args.stage}"
+    try:
+        faults = (
+            FaultPlan.parse(args.appsync_faults, args.fault_seed) if args.appsync_faults else None
+        )
+    except FaultPlanError as error:
+        print(f"--appsync-faults: {error}", file=sys.stderr)
+        return 2
     stack = LocalStack(
         Settings(
             cdk_out=args.cdk_out,
@@ -59,6 +75,7 @@ async def serve(args: argparse.Namespace) -> int:
             tls_dir=args.tls_dir if args.tls else None,
             web_dir=args.web_dir,
             web_port=args.web_port,
+            appsync_faults=faults,
         )
     )
     stop = asyncio.Event()
@@ -72,6 +89,8 @@ async def serve(args: argparse.Namespace) -> int:
         print(f"local stack failed to start: {error}", file=sys.stderr)
         return 1
     write_outputs(args.outputs, stack_name, outputs)
+    if faults is not None:
+        print(f"AppSync fault injection on: {args.appsync_faults}", file=sys.stderr)
     print(
         f"Local stack ready in {time.perf_counter() - started:.1f}s: "
         f"REST {outputs.get('RestApiUrl')} GraphQL {outputs.get('GraphQLUrl')} "

@@ -225,6 +225,8 @@ IGNORED_TYPES: dict[str, str] = {
     "Custom::LogRetention": "logs go to the runner's terminal",
     "AWS::CDK::Metadata": "CDK usage analytics, no behaviour",
     "AWS::CloudWatch::Alarm": "no monitoring locally",
+    "AWS::SNS::Topic": "alarms only notify it, and no alarm runs locally",
+    "AWS::SNS::TopicPolicy": "alarms only notify it, and no alarm runs locally",
 }
 
 RESOURCE_ATTRIBUTES = {
@@ -606,8 +608,19 @@ def _log_group_ids(p: _Provisioner, logical_id: str, resource: dict[str, Any]) -
     return {"Ref": name, "Arn": arn}
 
 
+def _topic_ids(p: _Provisioner, logical_id: str, resource: dict[str, Any]) -> dict[str, Any]:
+    name_property = resource.get("Properties", {}).get("TopicName")
+    if name_property is None:
+        name = p.generated_name(logical_id, 256)
+    else:
+        name = p.resolver.resolve(name_property, f"Resources.{logical_id}.TopicName")
+    arn = f"arn:{PARTITION}:sns:{p.region}:{DEFAULT_ACCOUNT}:{name}"
+    return {"Ref": arn, "TopicArn": arn, "TopicName": name}
+
+
 _NOMINAL_IDS: dict[str, Callable[[_Provisioner, str, dict[str, Any]], dict[str, Any]]] = {
     "AWS::Logs::LogGroup": _log_group_ids,
+    "AWS::SNS::Topic": _topic_ids,
 }
 
 _UNUSED_LOCALLY = "has no effect on a local run"

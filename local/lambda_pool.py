@@ -14,9 +14,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
+import importlib.util
 import json
 import logging
 import os
+import shutil
 import signal
 import socket
 import struct
@@ -31,6 +34,11 @@ from pathlib import Path
 from typing import Any
 
 WORKER_SCRIPT = Path(__file__).with_name("lambda_worker.py")
+# What Lambda's Python runtime puts after the function's code on sys.path: the AWS SDK.
+# The asset leaves these out (stacks/bundling.py, RUNTIME_PROVIDED), so a worker gets the
+# runner's own copies, after the asset directory, as in Lambda.
+RUNTIME_SDK = ("boto3", "botocore", "s3transfer")
+RUNTIME_SDK_DIR = Path(tempfile.gettempdir()) / "appsync-lambda-todo-runtime-sdk"
 DEFAULT_ACCOUNT = "123456789012"
 DEFAULT_REGION = "us-east-1"
 STOP_GRACE_S = 2.0
@@ -291,6 +299,7 @@ class LambdaPool:
                 f"--function-name={self.function_name}",
                 f"--function-arn={self.function_arn}",
                 f"--memory={self.memory}",
+                f"--runtime-dir={runtime_sdk_dir()}",
                 stdin=asyncio.subprocess.DEVNULL,
                 stdout=asyncio.subprocess.PIPE,
                 stderr=asyncio.subprocess.PIPE,
@@ -348,6 +357,32 @@ class LambdaPool:
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self.close()
+
+
+def runtime_sdk_dir() -> Path:
+    """A directory holding links to the runner's boto3, botocore and s3transfer packages."""
+    links = {}
+    for name in RUNTIME_SDK:
+        spec = importlib.util.find_spec(name)
+        if spec is None or not spec.submodule_search_locations:
+            raise RuntimeError(f"the runner has no {name}: the Lambda runtime would provide it")
+        links[name] = Path(next(iter(spec.submodule_search_locations)))
+    key = hashlib.sha256(repr(sorted(links.items())).encode()).hexdigest()[:16]
+    target = RUNTIME_SDK_DIR / key
+    if not target.is_dir():
+        staging = Path(tempfile.mkdtemp(prefix="building-", dir=_made(RUNTIME_SDK_DIR)))
+        for name, source in links.items():
+            (staging / name).symlink_to(source, target_is_directory=True)
+        try:
+            staging.rename(target)
+        except OSError:  # another runner made it first
+            shutil.rmtree(staging, ignore_errors=True)
+    return target
+
+
+def _made(directory: Path) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    return directory
 
 
 async def _exit_code(worker: _Worker) -> int | None:

@@ -1,8 +1,9 @@
 """One warm Lambda execution environment: import the handler once, then serve invocations.
 
 Started by `local.lambda_pool` as `python -I -S -u lambda_worker.py --fd N ...`, so it sees the
-standard library and the function's asset directory only (what `/var/task` gives in Lambda).
-It must therefore import nothing outside the standard library.
+standard library, the function's asset directory (what `/var/task` gives in Lambda) and, after
+it, the AWS SDK the Lambda runtime provides (`--runtime-dir`). It must therefore import
+nothing outside the standard library.
 
 Protocol (on the socket passed as `--fd`, never on stdout, which belongs to the handler's logs):
 every message is a 4-byte big-endian length followed by that many bytes of UTF-8 JSON.
@@ -86,11 +87,15 @@ def write_message(channel: socket.socket, message: dict[str, Any]) -> None:
     channel.sendall(_LENGTH.pack(len(body)) + body)
 
 
-def load_handler(handler: str, code_dir: str) -> Callable[[Any, LambdaContext], Any]:
+def load_handler(
+    handler: str, code_dir: str, runtime_dir: str | None = None
+) -> Callable[[Any, LambdaContext], Any]:
     """Import `module.function` from the asset directory, as Lambda does at init."""
     module_name, _, function_name = handler.rpartition(".")
     if not module_name:
         raise ValueError(f"Bad handler '{handler}': expected module.function")
+    if runtime_dir:  # the runtime's SDK comes after the function's own code, as in Lambda
+        sys.path.insert(0, runtime_dir)
     sys.path.insert(0, code_dir)
     os.chdir(code_dir)
     module = importlib.import_module(module_name)
@@ -130,7 +135,7 @@ def serve(channel: socket.socket, args: argparse.Namespace) -> int:
     }
     started = time.perf_counter()
     try:
-        handler = load_handler(args.handler, args.code_dir)
+        handler = load_handler(args.handler, args.code_dir, args.runtime_dir)
     except Exception as error:
         traceback.print_exc()
         kind = "Runtime.ImportModuleError" if isinstance(error, ImportError) else None
@@ -154,6 +159,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--function-name", required=True)
     parser.add_argument("--function-arn", required=True)
     parser.add_argument("--memory", required=True, help="memory size in MB")
+    parser.add_argument("--runtime-dir", help="the AWS SDK the runtime provides (boto3...)")
     return parser.parse_args(argv)
 
 

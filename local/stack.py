@@ -19,8 +19,9 @@ from aiohttp import web
 from local.appsync.auth import RequestAuthenticator
 from local.appsync.code_check import check_resolver_code
 from local.appsync.executor import COGNITO, AppSyncExecutor, Caller
+from local.appsync.faults import FaultInjector, FaultPlan
 from local.appsync.from_template import AppSyncConfig, read_appsync, register_api
-from local.appsync.index_view import LaggingIndexes
+from local.appsync.index_view import LaggingIndexes, view_region
 from local.appsync.js_runtime import AuthType, JsRuntime
 from local.appsync.resolvers import FieldCall, ResolverExecutor
 from local.appsync.server import create_appsync_app
@@ -30,10 +31,12 @@ from local.aws import (
     LocalAws,
     SigningKey,
     assume_role_credentials,
+    client,
     credentials_lookup,
     provision,
     pseudo_parameters,
 )
+from local.dynamodb_gateway import create_dynamodb_gateway
 from local.iam import GRAPHQL_ACTION, CachedPolicySource, IamPolicySource, evaluate, field_arn
 from local.lambda_pool import LambdaPool
 from local.rest.authorizer import cognito_authorize
@@ -76,6 +79,7 @@ class Settings:
     tls_dir: Path | None = None  # serve HTTPS/WSS with the local CA kept here (see tls.py)
     web_dir: Path | None = None  # the web client's built files, served on web_port
     web_port: int = 0
+    appsync_faults: FaultPlan | None = None  # local/appsync/faults.py; None: no faults
 
 
 @dataclass
@@ -86,7 +90,10 @@ class LocalStack:
     subscriptions: SubscriptionRegistry | None = None
     tls: LocalTls | None = None
     web_url: str | None = None
+    faults: FaultInjector = field(default_factory=FaultInjector)
     _aws: LocalAws | None = None
+    _policies: CachedPolicySource | None = None
+    _dynamodb_url: str = ""
     _runners: list[web.AppRunner] = field(default_factory=list)
     _pools: list[LambdaPool] = field(default_factory=list)
 
@@ -99,6 +106,18 @@ class LocalStack:
         rest_sock, rest_base = _listen(s.host, s.rest_port, scheme)
         self._aws = LocalAws(s.region, port=s.aws_port).start()
         endpoint = self._aws.endpoint
+        self._policies = CachedPolicySource(IamPolicySource(self._aws.client("iam")))
+        dynamodb_sock, self._dynamodb_url = _listen(s.host, 0)
+        await self._serve(
+            create_dynamodb_gateway(
+                endpoint,
+                region=s.region,
+                account=DEFAULT_ACCOUNT,
+                lookup=credentials_lookup,
+                policies=self._policies.for_principal,
+            ),
+            dynamodb_sock,
+        )
 
         ids: dict[str, Any] = {}
         api_id = register_api(
@@ -135,8 +154,10 @@ class LocalStack:
             api_keys=appsync.api_keys,
         )
         self.subscriptions = SubscriptionRegistry(self.executor)
+        if s.appsync_faults is not None:
+            self.faults.configure(s.appsync_faults)
         appsync_app = create_appsync_app(
-            self.executor, authenticator, subscriptions=self.subscriptions
+            self.executor, authenticator, subscriptions=self.subscriptions, faults=self.faults
         )
         await self._serve(appsync_app, graphql_sock)
 
@@ -166,6 +187,11 @@ class LocalStack:
         return self.outputs
 
     @property
+    def dynamodb_endpoint(self) -> str:
+        """The IAM-checking DynamoDB endpoint the functions call (not an output: AWS has none)."""
+        return self._dynamodb_url
+
+    @property
     def signing_key(self) -> SigningKey:
         """This run's Cognito signing key (for tests that must mint unusual tokens)."""
         assert self._aws is not None, "the stack is not started"
@@ -185,9 +211,13 @@ class LocalStack:
         assert self._aws is not None
         dynamodb = self._aws.client("dynamodb")
         delay = self.settings.index_delay_ms
-        indexes = LaggingIndexes(dynamodb, delay) if delay > 0 else None
+        indexes = None
+        if delay > 0:
+            view = client("dynamodb", self._aws.endpoint, view_region(self.settings.region))
+            indexes = LaggingIndexes(dynamodb, view, delay)
         resolvers = ResolverExecutor(JsRuntime(), dynamodb, indexes)
-        policies = CachedPolicySource(IamPolicySource(self._aws.client("iam")))
+        policies = self._policies
+        assert policies is not None
 
         def run_resolver(
             spec: ResolverSpec,
@@ -294,6 +324,8 @@ class LocalStack:
             "AWS_ACCESS_KEY_ID": access_key,
             "AWS_SECRET_ACCESS_KEY": secret,
             "AWS_SESSION_TOKEN": token,
+            # The SDK the runtime provides sends DynamoDB calls to the IAM-checking gateway.
+            "AWS_ENDPOINT_URL_DYNAMODB": self._dynamodb_url,
             "AWS_LAMBDA_FUNCTION_NAME": name,
             "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(raw.get("MemorySize", 128)),
             "POWERTOOLS_TRACE_DISABLED": "true",  # no X-Ray daemon locally

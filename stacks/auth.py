@@ -58,6 +58,10 @@ class TodoAuth(Construct):
             "AppClient",
             generate_secret=False,
             auth_flows=cognito.AuthFlow(user_srp=True, user_password=True),
+            # Clients sign in through the user pool API (SRP or password), never the hosted
+            # UI: without this, CDK enables the code and implicit grants with a callback URL
+            # of https://example.com.
+            disable_o_auth=True,
             prevent_user_existence_errors=True,
             id_token_validity=TOKEN_VALIDITY,
             access_token_validity=TOKEN_VALIDITY,

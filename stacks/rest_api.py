@@ -1,7 +1,14 @@
 """TodoRestApi: the REST surface. API Gateway (Cognito authorizer) in front of the function.
 
 The function is a deputy: it calls AppSync with its own IAM role, so that role is granted
-`appsync:GraphQL` on exactly the five fields it uses and on nothing else.
+`appsync:GraphQL` on exactly the five fields it uses, and the four item operations Powertools'
+idempotency layer needs on the idempotency table, and nothing else.
+
+Two settings are per deployment (see the README's "Deploying" section):
+- `cors_origin`: the one origin browsers may call from; `*` is accepted for the dev stage only.
+- `manage_account`: whether this stack owns the region's `AWS::ApiGateway::Account` (the
+  CloudWatch role API Gateway logs with). It is one setting per account and region, so only
+  one stack may own it; every other stack sets the context flag `apiGatewayAccount=false`.
 """
 
 import json
@@ -10,6 +17,7 @@ from typing import NamedTuple
 from aws_cdk import RemovalPolicy
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_cognito as cognito
+from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
@@ -24,14 +32,28 @@ JSON = "application/json"
 THROTTLING_RATE_LIMIT = 50  # steady-state requests per second for the stage
 THROTTLING_BURST_LIMIT = 100
 ACCESS_LOG_RETENTION = logs.RetentionDays.ONE_MONTH
+EXECUTION_LOG_RETENTION = logs.RetentionDays.ONE_MONTH
+# What Powertools' DynamoDBPersistenceLayer calls on the idempotency table, and nothing more.
+IDEMPOTENCY_TABLE_ACTIONS = (
+    "dynamodb:GetItem",
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+    "dynamodb:DeleteItem",
+)
+IDEMPOTENCY_KEY_HEADER = "Idempotency-Key"
+ALLOWED_HEADERS = [*apigw.Cors.DEFAULT_HEADERS, IDEMPOTENCY_KEY_HEADER]
 # The function allows 256 characters *after trimming*; a JSON schema cannot trim, so the model
 # only stops titles no trimming could bring within the limit.
 TITLE_MODEL_MAX_LENGTH = 1024
 
-CORS_HEADERS = {
-    "Access-Control-Allow-Origin": "'*'",
-    "Access-Control-Allow-Headers": "'" + ",".join(apigw.Cors.DEFAULT_HEADERS) + "'",
-}
+
+def cors_headers(origin: str) -> dict[str, str]:
+    """Gateway-response headers (static values are quoted strings in API Gateway)."""
+    return {
+        "Access-Control-Allow-Origin": f"'{origin}'",
+        "Access-Control-Allow-Headers": "'" + ",".join(ALLOWED_HEADERS) + "'",
+    }
+
 
 # Errors API Gateway answers itself (before the function runs), in the contract's
 # {"code", "message"} shape. `$context.error.messageString` is already a quoted JSON string;
@@ -146,17 +168,27 @@ class TodoRestApi(Construct):
         construct_id: str,
         *,
         stage: str,
+        cors_origin: str,
+        manage_account: bool,
         user_pool: cognito.IUserPool,
         graphql: TodoGraphqlApi,
+        idempotency_table: dynamodb.ITable,
         removal_policy: RemovalPolicy,
     ) -> None:
         super().__init__(scope, construct_id)
-        self.function = self._function(graphql, removal_policy)
-        self.api = self._rest_api(stage, removal_policy)
+        self.cors_origin = cors_origin
+        self.function = self._function(graphql, idempotency_table, removal_policy)
+        self.api = self._rest_api(stage, manage_account, removal_policy)
+        self.execution_logs = self._execution_log_group(stage, removal_policy)
         self._add_routes(user_pool)
         self._add_gateway_responses()
 
-    def _function(self, graphql: TodoGraphqlApi, removal_policy: RemovalPolicy) -> lambda_.Function:
+    def _function(
+        self,
+        graphql: TodoGraphqlApi,
+        idempotency_table: dynamodb.ITable,
+        removal_policy: RemovalPolicy,
+    ) -> lambda_.Function:
         function = lambda_defaults.python_function(
             self,
             "Function",
@@ -164,6 +196,8 @@ class TodoRestApi(Construct):
             handler=HANDLER,
             environment={
                 constants.ENV_GRAPHQL_URL: graphql.api.graphql_url,
+                constants.ENV_IDEMPOTENCY_TABLE: idempotency_table.table_name,
+                constants.ENV_CORS_ALLOW_ORIGIN: self.cors_origin,
                 constants.ENV_POWERTOOLS_SERVICE_NAME: constants.POWERTOOLS_SERVICE_NAME,
                 constants.ENV_POWERTOOLS_METRICS_NAMESPACE: constants.POWERTOOLS_METRICS_NAMESPACE,
                 constants.ENV_POWERTOOLS_LOG_LEVEL: "INFO",
@@ -172,6 +206,7 @@ class TodoRestApi(Construct):
         )
         graphql.api.grant_query(function, *constants.GRANTED_QUERY_FIELDS)
         graphql.api.grant_mutation(function, *constants.GRANTED_MUTATION_FIELDS)
+        idempotency_table.grant(function, *IDEMPOTENCY_TABLE_ACTIONS)
         assert function.role is not None  # lambda_defaults always gives the function a role
         self.role: iam.IRole = function.role
         acknowledge(
@@ -182,7 +217,9 @@ class TodoRestApi(Construct):
         )
         return function
 
-    def _rest_api(self, stage: str, removal_policy: RemovalPolicy) -> apigw.RestApi:
+    def _rest_api(
+        self, stage: str, manage_account: bool, removal_policy: RemovalPolicy
+    ) -> apigw.RestApi:
         access_logs = logs.LogGroup(
             self,
             "AccessLogs",
@@ -194,7 +231,9 @@ class TodoRestApi(Construct):
             "Api",
             description="Todo REST API (Cognito-authorized, backed by AppSync)",
             endpoint_types=[apigw.EndpointType.REGIONAL],
-            cloud_watch_role=True,
+            # True creates the CloudWatch role and AWS::ApiGateway::Account; CDK retains both
+            # on stack deletion, so the account setting never points at a deleted role.
+            cloud_watch_role=manage_account,
             deploy_options=apigw.StageOptions(
                 stage_name=stage,
                 throttling_rate_limit=THROTTLING_RATE_LIMIT,
@@ -217,14 +256,31 @@ class TodoRestApi(Construct):
             "bodies are schema-validated; a web ACL costs per month and is left to deployers "
             "who need IP or bot rules.",
         )
-        acknowledge(
-            api,
-            "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
-            "AmazonAPIGatewayPushToCloudWatchLogs]",
-            "API Gateway's account-level logging role (needed for access and execution logs) "
-            "uses the AWS-managed policy made for exactly this service role.",
-        )
+        if manage_account:
+            acknowledge(
+                api,
+                "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
+                "AmazonAPIGatewayPushToCloudWatchLogs]",
+                "API Gateway's account-level logging role (needed for access and execution "
+                "logs) uses the AWS-managed policy made for exactly this service role.",
+            )
         return api
+
+    def _execution_log_group(self, stage: str, removal_policy: RemovalPolicy) -> logs.LogGroup:
+        """The group API Gateway writes execution logs to, made first so it has a retention.
+
+        API Gateway creates `API-Gateway-Execution-Logs_<api id>/<stage>` on first use, with
+        no retention, unless it exists: the stage therefore depends on this group.
+        """
+        group = logs.LogGroup(
+            self,
+            "ExecutionLogs",
+            log_group_name=f"API-Gateway-Execution-Logs_{self.api.rest_api_id}/{stage}",
+            retention=EXECUTION_LOG_RETENTION,
+            removal_policy=removal_policy,
+        )
+        self.api.deployment_stage.node.add_dependency(group)
+        return group
 
     def _add_routes(self, user_pool: cognito.IUserPool) -> None:
         authorizer = apigw.CognitoUserPoolsAuthorizer(
@@ -241,9 +297,9 @@ class TodoRestApi(Construct):
         )
         integration = apigw.LambdaIntegration(self.function, allow_test_invoke=False)
         cors = apigw.CorsOptions(
-            allow_origins=apigw.Cors.ALL_ORIGINS,
+            allow_origins=[self.cors_origin],
             allow_methods=["GET", "POST", "PATCH", "DELETE", "OPTIONS"],
-            allow_headers=apigw.Cors.DEFAULT_HEADERS,
+            allow_headers=ALLOWED_HEADERS,
         )
 
         def method(
@@ -290,7 +346,7 @@ class TodoRestApi(Construct):
                 type=error.response_type,
                 status_code=error.status_code,
                 response_headers={
-                    **CORS_HEADERS,
+                    **cors_headers(self.cors_origin),
                     **({"Retry-After": "'1'"} if error.retry_after else {}),
                 },
                 templates={JSON: gateway_error_body(error.code)},

@@ -34,8 +34,11 @@ class Config:
     service_name: str
     metrics_namespace: str
     tracing_enabled: bool
+    idempotency_table: str
+    cors_allow_origin: str
     timeouts: Timeouts = Timeouts()
     max_attempts: int = 3
+    idempotency_window_seconds: int = 3600  # a retry with the same key within an hour replays
 
 
 def load_config(environ: Mapping[str, str] | None = None) -> Config:
@@ -50,6 +53,12 @@ def load_config(environ: Mapping[str, str] | None = None) -> Config:
             env, "POWERTOOLS_METRICS_NAMESPACE", "the CloudWatch namespace of the metrics"
         ),
         tracing_enabled=tracing_enabled(env),
+        idempotency_table=_required(
+            env, "IDEMPOTENCY_TABLE_NAME", "the DynamoDB table of idempotency records"
+        ),
+        cors_allow_origin=_required(
+            env, "CORS_ALLOW_ORIGIN", "the origin browsers may call from, or * (dev only)"
+        ),
     )
 
 

@@ -84,6 +84,30 @@ class Conflict(ApiError):
     default_message = "The todo was changed by someone else: reload it and try again."
 
 
+class IdempotencyKeyInUse(ApiError):
+    """A request with this Idempotency-Key is still running (IETF draft: 409 Conflict)."""
+
+    status = 409
+    code = "idempotency_key_in_use"
+    default_message = (
+        "A request with this Idempotency-Key is still being processed: retry it shortly."
+    )
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": "1"}
+
+
+class IdempotencyKeyReused(ApiError):
+    """The Idempotency-Key was first used with another body (IETF draft: 422)."""
+
+    status = 422
+    code = "idempotency_key_reused"
+    default_message = (
+        "This Idempotency-Key was already used with a different request body: "
+        "use a new key for a new request."
+    )
+
+
 class PayloadTooLarge(ApiError):
     status = 413
     code = "payload_too_large"

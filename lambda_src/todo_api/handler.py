@@ -22,6 +22,7 @@ from todo_api import logic, models
 from todo_api.appsync import AppSyncClient, invocation_deadline
 from todo_api.config import load_config
 from todo_api.errors import ApiError, RouteNotFound, to_http
+from todo_api.idempotency import IdempotentCreates, KeyedRequest, dynamodb_store
 from todo_api.tracing import build_tracer
 
 if TYPE_CHECKING:
@@ -38,10 +39,11 @@ metrics = Metrics(namespace=CONFIG.metrics_namespace, service=CONFIG.service_nam
 # Reads publish no metric of their own (only ColdStart); that is expected, not worth a warning.
 warnings.filterwarnings("ignore", message="No application metrics to publish", category=UserWarning)
 
-# Bearer tokens, no cookies: any origin may call, and browsers may read Retry-After.
+# Bearer tokens, no cookies: the stage's origin (any origin in dev) may call, and browsers
+# may read Retry-After.
 cors = CORSConfig(
-    allow_origin="*",
-    allow_headers=["Authorization", "Content-Type"],
+    allow_origin=CONFIG.cors_allow_origin,
+    allow_headers=["Authorization", "Content-Type", models.IDEMPOTENCY_KEY_HEADER],
     expose_headers=["Retry-After"],
     max_age=300,
 )
@@ -53,10 +55,26 @@ _ANSWER_MARGIN_SECONDS = 0.5
 _client: TodoClient = AppSyncClient.from_config(CONFIG)  # one session and signer per container
 
 
+def _dynamodb_creates() -> IdempotentCreates:
+    return IdempotentCreates(
+        lambda: dynamodb_store(CONFIG.idempotency_table, CONFIG.region),
+        expires_after_seconds=CONFIG.idempotency_window_seconds,
+    )
+
+
+_creates = _dynamodb_creates()  # the DynamoDB client is built on the first keyed request
+
+
 def use_client(client: TodoClient | None) -> None:
     """Swap the data client (tests inject a fake); None restores a fresh AppSync client."""
     global _client
     _client = client if client is not None else AppSyncClient.from_config(CONFIG)
+
+
+def use_idempotent_creates(creates: IdempotentCreates | None) -> None:
+    """Swap the idempotency store (tests inject one); None restores the DynamoDB one."""
+    global _creates
+    _creates = creates if creates is not None else _dynamodb_creates()
 
 
 # ---------------------------------------------------------------- routes
@@ -74,10 +92,19 @@ def list_items() -> Response:
 def create_item() -> Response:
     caller = _caller()
     models.parse_no_query(_query_params())
-    new = models.parse_new_todo(_json_body())
-    todo = logic.create_todo(_client, caller, new)
-    metrics.add_metric(name="TodoCreated", unit=MetricUnit.Count, value=1)
-    return _json(201, todo.to_json())
+    key = models.parse_idempotency_key(_header_values(models.IDEMPOTENCY_KEY_HEADER))
+    body = _json_body()
+    new = models.parse_new_todo(body)
+
+    def create() -> dict[str, Any]:
+        todo = logic.create_todo(_client, caller, new)
+        metrics.add_metric(name="TodoCreated", unit=MetricUnit.Count, value=1)
+        return todo.to_json()
+
+    if key is None:  # no key, no deduplication: every such request creates a todo
+        return _json(201, create())
+    keyed = KeyedRequest(owner=caller.sub, key=key, body=body)
+    return _json(201, _creates.run(keyed, create, app.lambda_context))
 
 
 @app.get("/items/<todo_id>")
@@ -168,6 +195,18 @@ def _query_params() -> dict[str, list[str]]:
     if multi is not None:
         return dict(multi)
     return {name: [value] for name, value in (event.get("queryStringParameters") or {}).items()}
+
+
+def _header_values(name: str) -> list[str]:
+    """Every value of header `name` (any case) that API Gateway received."""
+    event = app.current_event.raw_event
+    wanted = name.lower()
+    multi = event.get("multiValueHeaders") or {}
+    values = [v for key, vs in multi.items() if key.lower() == wanted for v in (vs or [])]
+    if values or multi:
+        return values
+    single = event.get("headers") or {}
+    return [v for key, v in single.items() if key.lower() == wanted and v is not None]
 
 
 def _json_body() -> dict[str, Any]:

@@ -29,8 +29,17 @@ T = TypeVar("T")
 V = TypeVar("V")
 
 _CONTROL_OR_SURROGATE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+# What JavaScript's String.prototype.trim removes (ECMA-262: WhiteSpace and LineTerminator),
+# so the function trims titles exactly as the resolvers do. Python's str.strip() would also
+# remove U+001C..U+001F and U+0085, which the resolvers keep and then refuse as controls.
+_JS_WHITESPACE = (
+    "\t\n\x0b\x0c\r \xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008"
+    "\u2009\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+)
 _DIGITS = re.compile(r"[0-9]{1,10}")
 _TODO_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+IDEMPOTENCY_KEY_HEADER = "Idempotency-Key"
+_IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{1,255}")
 
 
 # ---------------------------------------------------------------- outputs
@@ -231,6 +240,45 @@ def parse_no_query(params: Mapping[str, list[str]] | None) -> None:
     _raise_if_any(problems)
 
 
+def parse_idempotency_key(values: list[str] | None) -> str | None:
+    """The `Idempotency-Key` header's key, or None when the request carries none.
+
+    The IETF draft (draft-ietf-httpapi-idempotency-key-header) makes the value a Structured
+    Field string (`"8e03978e-..."`, RFC 8941 section 3.3.3); many clients send the bare
+    text, so both are read. Either way the key is 1 to 255 visible ASCII characters.
+    """
+    if not values:
+        return None
+    if len(values) > 1:
+        raise ValidationFailed([Problem(IDEMPOTENCY_KEY_HEADER, "must be sent once")])
+    raw = values[0].strip()
+    key = _sf_string(raw) if raw.startswith('"') else raw
+    if key is None or not _IDEMPOTENCY_KEY.fullmatch(key):
+        problem = 'must be 1 to 255 visible ASCII characters, bare or as a "quoted" string'
+        raise ValidationFailed([Problem(IDEMPOTENCY_KEY_HEADER, problem)])
+    return key
+
+
+def _sf_string(raw: str) -> str | None:
+    """Decode an RFC 8941 sf-string (quotes, with \\ and \\" escapes); None if malformed."""
+    if len(raw) < 2 or not raw.endswith('"'):
+        return None
+    inner, decoded, index = raw[1:-1], [], 0
+    while index < len(inner):
+        char = inner[index]
+        if char == "\\":
+            if index + 1 == len(inner) or inner[index + 1] not in '"\\':
+                return None
+            decoded.append(inner[index + 1])
+            index += 2
+            continue
+        if char == '"':
+            return None
+        decoded.append(char)
+        index += 1
+    return "".join(decoded)
+
+
 def parse_todo_id(raw: str) -> str:
     if not _TODO_ID.fullmatch(raw):
         problem = "must be 1 to 128 letters, digits or any of . _ : -"
@@ -249,7 +297,7 @@ class _Invalid(Exception):
 def _parse_title(value: object) -> str:
     if not isinstance(value, str):
         raise _Invalid(f"must be a string, not {_json_kind(value)}")
-    title = value.strip()
+    title = value.strip(_JS_WHITESPACE)
     if not title:
         raise _Invalid("must not be empty or only whitespace")
     if len(title) > TITLE_MAX_CHARS:

@@ -257,7 +257,7 @@ class DynamoDbSource:
         if request.get("scanIndexForward") is not None:
             params["ScanIndexForward"] = bool(request["scanIndexForward"])
         self._start_from(params, request)
-        return self._page(params, self._client.query(**params))
+        return self._page(params, self._reader(params).query(**params))
 
     def _Scan(self, request: Mapping[str, Any]) -> Any:
         params = self._paged_params(request)
@@ -267,7 +267,13 @@ class DynamoDbSource:
         elif segment is not None or total is not None:
             raise UnsupportedRequest("Scan: segment and totalSegments go together")
         self._start_from(params, request)
-        return self._page(params, self._client.scan(**params))
+        return self._page(params, self._reader(params).scan(**params))
+
+    def _reader(self, params: Mapping[str, Any]) -> Any:
+        """Index reads go through the lagging view when there is one."""
+        if self._indexes is not None and "IndexName" in params:
+            return self._indexes.index_reader(self._table)
+        return self._client
 
     def _start_from(self, params: dict[str, Any], request: Mapping[str, Any]) -> None:
         if request.get("nextToken") is not None:
@@ -432,8 +438,7 @@ class DynamoDbSource:
         params: dict[str, Any] = {"TableName": self._table}
         if request.get("index") is not None:
             params["IndexName"] = request["index"]
-            if self._indexes is not None:
-                params["TableName"] = self._indexes.index_table(self._table)
+
         if request.get("limit") is not None:
             params["Limit"] = int(request["limit"])
         if request.get("consistentRead") is not None:

@@ -7,11 +7,12 @@ ConsistentRead "is not supported on global secondary indexes"). moto updates its
 synchronously, so code that reads its own writes through an index works locally and fails now
 and then on AWS.
 
-With a delay set, each table with global secondary indexes gets a hidden copy (same key schema
-and indexes) that receives every write made through AppSync data sources only once `delay_ms`
-has passed; index reads go to that copy. The copy starts as a full copy of the table, so items
-that existed before (or were restored from saved state) are visible at once. Writes that bypass
-AppSync (straight to the table through the local AWS endpoint) are not copied.
+With a delay set, each table with global secondary indexes gets a copy (same name, key schema
+and indexes) in another region of the local moto, out of sight of the stack's ListTables, that
+receives every write made through AppSync data sources only once `delay_ms` has passed; index
+reads go to that copy. The copy starts as a full copy of the table, so items that existed
+before (or were restored from saved state) are visible at once. Writes that bypass AppSync
+(straight to the table through the local AWS endpoint) are not copied.
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
-SUFFIX = ".index-view"
+# Regions that hold the copies: the first one that is not the stack's own.
+VIEW_REGIONS = ("eu-north-1", "eu-south-2")
 
 
 @dataclass
@@ -42,8 +44,10 @@ class _TableView:
 class LaggingIndexes:
     """Index reads that see writes `delay_ms` late, as DynamoDB's GSIs may."""
 
-    def __init__(self, client: Any, delay_ms: int) -> None:
+    def __init__(self, client: Any, view_client: Any, delay_ms: int) -> None:
+        """`client` reaches the tables; `view_client` the same endpoint in another region."""
         self._client = client
+        self._view_client = view_client
         self._delay = delay_ms / 1000
         self._views: dict[str, _TableView | None] = {}
         self._lock = threading.Lock()
@@ -59,22 +63,22 @@ class LaggingIndexes:
             with view.lock:
                 view.pending.append(_Pending(time.monotonic() + self._delay, key, item))
 
-    def index_table(self, table: str) -> str:
-        """The table an index read of `table` should go to, with due writes applied."""
+    def index_reader(self, table: str) -> Any:
+        """The client an index read of `table` should use, with due writes applied."""
         view = self._view(table)
         if view is None:
-            return table
+            return self._client
         with view.lock:
             now = time.monotonic()
             while view.pending and view.pending[0].visible_at <= now:
                 self._apply(view.name, view.pending.popleft())
-        return view.name
+        return self._view_client
 
     def _apply(self, view_table: str, change: _Pending) -> None:
         if change.item is None:
-            self._client.delete_item(TableName=view_table, Key=change.key)
+            self._view_client.delete_item(TableName=view_table, Key=change.key)
         else:
-            self._client.put_item(TableName=view_table, Item=change.item)
+            self._view_client.put_item(TableName=view_table, Item=change.item)
 
     def _view(self, table: str) -> _TableView | None:
         with self._lock:
@@ -87,8 +91,8 @@ class LaggingIndexes:
         indexes = description.get("GlobalSecondaryIndexes") or []
         if not indexes:
             return None
-        name = f"{table}{SUFFIX}"
-        self._client.create_table(
+        name = table
+        self._view_client.create_table(
             TableName=name,
             KeySchema=description["KeySchema"],
             AttributeDefinitions=description["AttributeDefinitions"],
@@ -104,5 +108,9 @@ class LaggingIndexes:
         )
         for page in self._client.get_paginator("scan").paginate(TableName=table):
             for item in page.get("Items", []):
-                self._client.put_item(TableName=name, Item=item)
+                self._view_client.put_item(TableName=name, Item=item)
         return _TableView(name)
+
+
+def view_region(stack_region: str) -> str:
+    return next(region for region in VIEW_REGIONS if region != stack_region)

@@ -22,6 +22,13 @@ from aiohttp import web
 
 from local.appsync.auth import AuthFailure, RequestAuthenticator, unauthorized_body
 from local.appsync.executor import AppSyncExecutor
+from local.appsync.faults import (
+    FAULT_HEADER,
+    FaultInjector,
+    FaultPlanError,
+    answer_after,
+    answer_before,
+)
 from local.appsync.realtime import RealtimeEndpoint, RealtimeSettings
 from local.appsync.subscriptions import SubscriptionRegistry
 
@@ -44,6 +51,7 @@ EXECUTOR_KEY = web.AppKey("executor", AppSyncExecutor)
 AUTH_KEY = web.AppKey("authenticator", RequestAuthenticator)
 POOL_KEY = web.AppKey("pool", ThreadPoolExecutor)
 REALTIME_KEY = web.AppKey("realtime", RealtimeEndpoint)
+FAULTS_KEY = web.AppKey("faults", FaultInjector)
 
 
 def create_appsync_app(
@@ -53,11 +61,17 @@ def create_appsync_app(
     workers: int = 8,
     subscriptions: SubscriptionRegistry | None = None,
     realtime_settings: RealtimeSettings | None = None,
+    faults: FaultInjector | None = None,
 ) -> web.Application:
-    """The endpoint; given a registry, it also serves subscriptions over WebSocket."""
+    """The endpoint; given a registry, it also serves subscriptions over WebSocket.
+
+    Given a fault injector (local/appsync/faults.py), POST /graphql answers with its faults.
+    """
     app = web.Application(client_max_size=MAX_BODY_BYTES)
     app[EXECUTOR_KEY] = executor
     app[AUTH_KEY] = authenticator
+    if faults is not None:
+        app[FAULTS_KEY] = faults
     app[POOL_KEY] = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="appsync")
     app.router.add_post(GRAPHQL_PATH, _graphql)
     app.router.add_route("OPTIONS", GRAPHQL_PATH, _preflight)
@@ -96,11 +110,26 @@ async def _preflight(request: web.Request) -> web.Response:
     return web.Response(status=200, headers={**CORS_HEADERS, "x-amzn-RequestId": str(uuid.uuid4())})
 
 
-async def _graphql(request: web.Request) -> web.Response:
+async def _graphql(request: web.Request) -> web.StreamResponse:
     try:
         raw = await request.read()
     except web.HTTPRequestEntityTooLarge:
         return _json({"errors": [{"errorType": "PayloadTooLarge", "message": "Too large"}]}, 413)
+    injector = request.app.get(FAULTS_KEY)
+    try:
+        fault = injector.decide(request.headers, raw) if injector is not None else None
+    except FaultPlanError as error:
+        return _bad_request(f"{FAULT_HEADER}: {error}")
+    if fault is None or injector is None:
+        return await _answer(request, raw)
+    early = await answer_before(fault, request, injector)
+    if early is not None:
+        return early
+    response = await _answer(request, raw)
+    return response if fault == "slow" else answer_after()
+
+
+async def _answer(request: web.Request, raw: bytes) -> web.Response:
     authenticator = request.app[AUTH_KEY]
     try:
         caller = authenticator.authenticate(

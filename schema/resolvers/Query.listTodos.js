@@ -12,7 +12,6 @@ import { util } from '@aws-appsync/utils';
 
 const DEFAULT_LIMIT = 20;
 const MAX_LIMIT = 100;
-const OWNER_INDEX = 'byOwner';
 
 /** @param {import('@aws-appsync/utils').Context<import('./graphql-types').ListTodosArgs>} ctx */
 export function request(ctx) {
@@ -55,7 +54,7 @@ export function response(ctx) {
 function queryByOwner(owner, limit, nextToken) {
   return {
     operation: 'Query',
-    index: OWNER_INDEX,
+    index: 'byOwner',
     query: {
       expression: '#owner = :owner',
       expressionNames: { '#owner': 'owner' },

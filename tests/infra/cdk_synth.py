@@ -62,16 +62,16 @@ class Synthesized:
         return matches[0]
 
 
-def cdk_context(stage: str) -> dict[str, Any]:
-    """The context the CDK CLI would pass: cdk.json's context plus `-c stage=...`."""
+def cdk_context(stage: str, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The context the CDK CLI would pass: cdk.json's context plus `-c stage=...` and `extra`."""
     context = json.loads(CDK_JSON.read_text()).get("context", {})
-    return {**context, "stage": stage}
+    return {**context, "stage": stage, **(extra or {})}
 
 
-def synthesize(stage: str, outdir: Path) -> Synthesized:
-    """Build the app the way app.py does under `cdk synth -c stage=<stage>`, into `outdir`."""
+def synthesize(stage: str, outdir: Path, extra: dict[str, Any] | None = None) -> Synthesized:
+    """Build the app the way app.py does under `cdk synth -c stage=<stage> -c k=v...`."""
     build = runpy.run_path(str(APP_FILE))["build"]
-    app = cdk.App(outdir=str(outdir), context=cdk_context(stage))
+    app = cdk.App(outdir=str(outdir), context=cdk_context(stage, extra))
     build(app)
     app.synth()
     return Synthesized(stage=stage, outdir=outdir, app=app)

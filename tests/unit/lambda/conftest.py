@@ -20,6 +20,8 @@ FUNCTION_ENV = {
     "POWERTOOLS_SERVICE_NAME": "todo-api",
     "POWERTOOLS_METRICS_NAMESPACE": "TodoApp",
     "POWERTOOLS_TRACE_DISABLED": "true",
+    "IDEMPOTENCY_TABLE_NAME": "IdempotencyTable",
+    "CORS_ALLOW_ORIGIN": "*",
 }
 for _name, _value in FUNCTION_ENV.items():
     os.environ.setdefault(_name, _value)

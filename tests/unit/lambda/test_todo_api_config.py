@@ -16,6 +16,8 @@ GOOD_ENV = {
     "AWS_REGION": "eu-west-1",
     "POWERTOOLS_SERVICE_NAME": "todo-api",
     "POWERTOOLS_METRICS_NAMESPACE": "TodoApp",
+    "IDEMPOTENCY_TABLE_NAME": "TodoApp-dev-IdempotencyTable-ABC",
+    "CORS_ALLOW_ORIGIN": "https://app.example.com",
 }
 
 
@@ -25,6 +27,8 @@ def test_a_complete_environment_loads():
     assert config.graphql_url == GOOD_ENV["GRAPHQL_URL"]
     assert config.region == "eu-west-1"
     assert config.metrics_namespace == "TodoApp"
+    assert config.idempotency_table == "TodoApp-dev-IdempotencyTable-ABC"
+    assert config.cors_allow_origin == "https://app.example.com"
 
 
 @pytest.mark.parametrize("missing", sorted(GOOD_ENV))

@@ -12,7 +12,7 @@ import pytest
 from moto import mock_aws
 
 from local.appsync.dynamodb import DynamoDbSource
-from local.appsync.index_view import LaggingIndexes
+from local.appsync.index_view import LaggingIndexes, view_region
 from tests.unit.todo_table import create_todo_table
 
 TABLE = "Todos"
@@ -27,6 +27,11 @@ def client(monkeypatch):
         dynamodb = boto3.client("dynamodb", region_name="us-east-1")
         create_todo_table(dynamodb, TABLE)
         yield dynamodb
+
+
+def lagging(client):
+    view = boto3.client("dynamodb", region_name=view_region("us-east-1"))
+    return LaggingIndexes(client, view, DELAY_MS)
 
 
 def put(source, todo_id, title="t"):
@@ -58,7 +63,7 @@ def wait_past_the_delay():
 
 
 def test_a_new_item_reaches_the_index_only_after_the_delay(client):
-    source = DynamoDbSource(client, TABLE, LaggingIndexes(client, DELAY_MS))
+    source = DynamoDbSource(client, TABLE, lagging(client))
     # GIVEN an item written through the data source
     put(source, "1")
     # THEN the table has it at once, the index not yet
@@ -70,7 +75,7 @@ def test_a_new_item_reaches_the_index_only_after_the_delay(client):
 
 
 def test_updates_and_deletes_reach_the_index_late_too(client):
-    source = DynamoDbSource(client, TABLE, LaggingIndexes(client, DELAY_MS))
+    source = DynamoDbSource(client, TABLE, lagging(client))
     put(source, "1", title="old")
     wait_past_the_delay()
     # WHEN the item changes and then goes
@@ -90,7 +95,7 @@ def test_items_stored_before_the_view_existed_are_visible_at_once(client):
         Item={"id": {"S": "0"}, "owner": {"S": "o"}, "createdAt": {"S": "x"}, "title": {"S": "a"}},
     )
     # WHEN the lagging view is first used
-    source = DynamoDbSource(client, TABLE, LaggingIndexes(client, DELAY_MS))
+    source = DynamoDbSource(client, TABLE, lagging(client))
     # THEN the existing item is there
     assert by_owner(source) == {"0": "a"}
 
@@ -99,3 +104,9 @@ def test_without_a_delay_index_reads_see_writes_at_once(client):
     source = DynamoDbSource(client, TABLE)
     put(source, "1")
     assert by_owner(source) == {"1": "t"}
+
+
+def test_the_copy_is_out_of_sight_of_the_stacks_table_list(client):
+    source = DynamoDbSource(client, TABLE, lagging(client))
+    put(source, "1")
+    assert client.list_tables()["TableNames"] == [TABLE]
