@@ -165,9 +165,7 @@ def run(args: argparse.Namespace) -> int:
             assert not written, f"a cold start wrote into the read-only asset: {written[:3]}"
         packages = [
             _zip_stats("this asset (zip)", shipped),
-            _zip_stats(
-                "2019 tutorial: handler + node_modules (zip)", tutorial, skip=("package-lock.json",)
-            ),
+            _zip_stats("2019 tutorial: handler + node_modules (zip)", tutorial, skip=SKIP_IN_ZIP),
             _zip_stats("Node today: esbuild bundle (zip)", modern),
         ]
         for tree in (shipped, no_bytecode, typical):
