@@ -16,6 +16,7 @@ from typing import Any
 
 from aiohttp import web
 
+from local import inprocess
 from local.appsync.auth import RequestAuthenticator
 from local.appsync.executor import COGNITO, AppSyncExecutor, Caller
 from local.appsync.from_template import AppSyncConfig, read_appsync, register_api
@@ -162,8 +163,11 @@ class LocalStack:
 
     def _appsync_executor(self, config: AppSyncConfig, api_arn: str) -> AppSyncExecutor:
         assert self._aws is not None
-        resolvers = ResolverExecutor(JsRuntime(), self._aws.client("dynamodb"))
-        policies = CachedPolicySource(IamPolicySource(self._aws.client("iam")))
+        # moto runs in this process: the AppSync's own calls skip the socket (local/inprocess.py)
+        dynamodb = inprocess.client("dynamodb", self._aws.endpoint, self._aws.region)
+        iam = inprocess.client("iam", self._aws.endpoint, self._aws.region)
+        resolvers = ResolverExecutor(JsRuntime(), dynamodb)
+        policies = CachedPolicySource(IamPolicySource(iam))
 
         def run_resolver(
             spec: ResolverSpec,
