@@ -46,7 +46,12 @@ def _moto_app(service: str) -> Flask:
     """
     with _apps_lock:
         if service not in _apps:
-            _apps[service] = create_backend_app(service)  # type: ignore[arg-type]
+            app = create_backend_app(service)  # type: ignore[arg-type]
+            # moto turns Flask's debug mode on, which wraps every request's form data in a
+            # freshly made class and lets exceptions escape; off, an unexpected error becomes
+            # a 500 response, as the HTTP server would send.
+            app.debug = False
+            _apps[service] = app
         return _apps[service]
 
 
