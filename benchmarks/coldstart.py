@@ -326,7 +326,8 @@ def _plot(cases: list[Case], samples: Samples, packages: list[Package]) -> None:
     colors = [_color(case.key) for case in cases][::-1]
     times.barh(labels, medians, xerr=[lows, highs], color=colors, capsize=3)
     times.set_xlabel("cold start, spawn to handler loaded (ms): median, whiskers min-max")
-    times.set_title("Cold start, side by side")
+    ratio = statistics.median(samples.ratios("shipped", "tutorial"))
+    times.set_title(f"Cold start, side by side: this asset / 2019 tutorial = {ratio:.2f}x (median)")
     for y, (value, high) in enumerate(zip(medians, highs, strict=True)):
         times.text(value + high, y, f"  {value:.0f}", va="center", ha="left", fontsize=8)
     times.margins(x=0.12)
