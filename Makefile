@@ -91,7 +91,17 @@ deploy: setup
 	@echo "Deploying stage $(STAGE): this needs AWS credentials (aws configure / AWS_PROFILE)."
 	$(CDK) deploy -c stage=$(STAGE) $(CONTEXT) --outputs-file cdk-outputs.json
 
-bench: setup
+# The benchmark's own extras: matplotlib for the plot and the Node peers it measures against.
+BENCH_NODE := benchmarks/node
+$(VENV)/.bench-installed: $(VENV)/.installed benchmarks/requirements.txt
+	$(PY) -m pip install -q -r benchmarks/requirements.txt -c constraints.txt
+	touch $@
+
+$(BENCH_NODE)/%/node_modules/.installed: $(BENCH_NODE)/%/package.json $(BENCH_NODE)/%/package-lock.json
+	npm ci --prefix $(BENCH_NODE)/$* --no-audit --no-fund --loglevel=error
+	touch $@
+
+bench: setup synth $(VENV)/.bench-installed $(BENCH_NODE)/tutorial/node_modules/.installed $(BENCH_NODE)/modern/node_modules/.installed
 	$(PY) -m benchmarks
 
 clean:

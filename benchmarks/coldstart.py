@@ -1,47 +1,52 @@
-"""Cold start of the Lambda's Python process, measured as whole-process wall time.
+"""Cold start as it deploys, side by side with the peers, as whole processes in one run.
 
-Each case is `python -c CODE` with lambda_src/ as the working directory (so `sys.path[0]` is
-the asset root, as in Lambda), timed from spawn to exit; the figure is the median of --runs.
-Cases:
-- baseline: `python -c pass`, the interpreter alone;
-- naive: requests + requests-aws4auth + Powertools Logger/Metrics + the REST resolver,
-  imported and instantiated the obvious way;
-- naive + Tracer(): the same with a default Powertools Tracer, which always imports the
-  X-Ray SDK (and, through it, botocore), even when tracing is disabled;
-- handler: `import todo_api.handler` with tracing off (locally, or POWERTOOLS_TRACE_DISABLED);
-- handler, tracing on: the same where Lambda's active tracing would load the X-Ray SDK;
-- handler + first request: import, then one GET /items through the real AppSync client
-  (signed with SigV4) to a stub on 127.0.0.1: what the first caller actually waits for.
+Each case is one process that loads a function's code the way a Lambda init does and exits at
+once (`os._exit` / `process.exit`, so neither interpreter's shutdown is counted), timed from
+spawn to exit. Every timed round runs every case once, in a shuffled order, so a busy machine
+weighs on all of them alike; a ratio is taken within each round and reported as its median,
+min and max over the rounds.
 
-Bytecode: Lambda's runtime and a pip-installed asset ship compiled .pyc files, but this
-machine sets PYTHONDONTWRITEBYTECODE and its interpreter has no plain .pyc for the stdlib, so
-every process would recompile everything. The cases therefore run with bytecode writing on
-and PYTHONPYCACHEPREFIX pointing at a temporary directory (nothing is written into the tree),
-after untimed warm-up runs.
+Python runs on CPython 3.14 (the runtime's version; see benchmarks/python314.py) with
+PYTHONDONTWRITEBYTECODE, in copies of the asset whose files all carry the 1980-01-01
+timestamp a CDK asset zip gives them and are write-protected, as Lambda's /var/task is:
+- shipped: the asset exactly as stacks/bundling.py builds it, with its checked-hash bytecode;
+- no bytecode: the same files without __pycache__ (this project's asset before);
+- typical CDK Python function: timestamp-based .pyc as pip writes them at install, made stale
+  by the 1980 times (so ignored, and every module compiled again);
+- floor: the mandated libraries alone (requests, requests-aws4auth, Powertools Logger, Metrics
+  and the REST resolver), imported and set up from the shipped asset with its bytecode.
+Node (this machine's) runs the peers, installed from benchmarks/node/ by `make bench`:
+- tutorial: the 2019 tutorial's function (Express, aws-serverless-express, aws-sdk v2, the
+  AppSync client) over its dependency set in node_modules, as that tutorial deploys it;
+- Node today: Powertools Logger, @smithy/signature-v4 and fetch, bundled by esbuild.
+Sizes are the deployment zips' (deflated, as CDK zips an asset) and their file counts.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import resource
+import random
+import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+import zipfile
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+
+from benchmarks import python314
 
 REPO = Path(__file__).resolve().parents[1]
 LAMBDA_SRC = REPO / "lambda_src"
-LIST_EVENT = REPO / "tests" / "events" / "list_items.json"
-WARMUP_RUNS = 2
+NODE_PEERS = REPO / "benchmarks" / "node"
+PLOT = REPO / "docs" / "performance-coldstart.png"
+WARMUP_ROUNDS = 2
+# make bench's install stamp and npm's lock files are not part of what a deploy would zip.
+SKIP_IN_ZIP = (".installed", "package-lock.json", ".package-lock.json")
+ZIP_TIME = 315532800  # 1980-01-01T00:00:00Z, the time of every file in a CDK asset zip
 
 FUNCTION_ENV = {
     "GRAPHQL_URL": "https://example1234567890.appsync-api.eu-west-1.amazonaws.com/graphql",
@@ -54,9 +59,12 @@ FUNCTION_ENV = {
     "AWS_ACCESS_KEY_ID": "ASIABENCHMARKKEY0001",
     "AWS_SECRET_ACCESS_KEY": "benchmark-secret-key",
     "AWS_SESSION_TOKEN": "benchmark-session-token",
+    "PYTHONDONTWRITEBYTECODE": "1",
 }
-
-NAIVE = """
+EXIT_PY = "import os; os._exit(0)"
+EXIT_NODE = "process.exit(0)"
+HANDLER_PY = f"import todo_api.handler; {EXIT_PY}"
+FLOOR_PY = f"""
 import requests
 from requests_aws4auth import AWS4Auth
 from aws_lambda_powertools import Logger, Metrics
@@ -66,137 +74,282 @@ metrics = Metrics()
 app = APIGatewayRestResolver(cors=CORSConfig())
 session = requests.Session()
 auth = AWS4Auth("AKID", "secret", "eu-west-1", "appsync", session_token="token")
+{EXIT_PY}
 """
 
-FIRST_REQUEST = f"""
-import json
-import todo_api.handler as handler
-class Context:
-    function_name = "bench"
-    memory_limit_in_mb = 256
-    invoked_function_arn = "arn:aws:lambda:eu-west-1:123456789012:function:bench"
-    aws_request_id = "bench"
-    def get_remaining_time_in_millis(self):
-        return 10_000
-event = json.load(open({str(LIST_EVENT)!r}))
-response = handler.lambda_handler(event, Context())
-assert response["statusCode"] == 200, response
-"""
+LABELS = {
+    "shipped": "this asset as shipped (3.14 checked-hash .pyc)",
+    "no_bytecode": "same asset without bytecode (before)",
+    "cdk_typical": "typical CDK Python function (stale timestamp .pyc)",
+    "floor": "floor: mandated libraries alone, with bytecode",
+    "tutorial": "2019 tutorial's Node stack (node_modules)",
+    "modern": "Node today: Powertools + SigV4 + fetch (esbuild)",
+}
 
 
 @dataclass(frozen=True)
 class Case:
-    name: str
-    code: str
-    env: dict[str, str] = field(default_factory=dict)
-    needs_stub: bool = False
+    key: str
+    label: str
+    argv: list[str]
+    cwd: Path
 
 
-CASES = [
-    Case("baseline: python -c pass", "pass"),
-    Case("naive: requests + aws4auth + Powertools REST", NAIVE),
-    Case("naive + Tracer()", NAIVE + "from aws_lambda_powertools import Tracer\nTracer()\n"),
-    Case("import todo_api.handler (tracing off)", "import todo_api.handler"),
-    Case(
-        "import todo_api.handler (tracing on, Lambda)",
-        "import todo_api.handler",
-        env={"POWERTOOLS_TRACE_DISABLED": "false", "LAMBDA_TASK_ROOT": str(LAMBDA_SRC)},
-    ),
-    Case("todo_api.handler + first request", FIRST_REQUEST, needs_stub=True),
-]
+@dataclass
+class Samples:
+    ms: dict[str, list[float]] = field(default_factory=dict)
+
+    def median(self, key: str) -> float:
+        return statistics.median(self.ms[key])
+
+    def ratios(self, numerator: str, denominator: str) -> list[float]:
+        return [a / b for a, b in zip(self.ms[numerator], self.ms[denominator], strict=True)]
 
 
 @dataclass(frozen=True)
-class Result:
-    name: str
-    wall_ms: list[float]
-    cpu_ms: list[float]
+class Package:
+    label: str
+    zip_bytes: int
+    files: int
 
-    @property
-    def median(self) -> float:
-        return statistics.median(self.wall_ms)
+
+RATIOS = (
+    ("shipped", "tutorial", "this asset, shipped / tutorial's Node stack"),
+    ("shipped", "modern", "this asset, shipped / Node today (esbuild)"),
+    ("floor", "tutorial", "floor: mandated libraries / tutorial's Node stack"),
+    ("floor", "modern", "floor: mandated libraries / Node today (esbuild)"),
+    ("shipped", "floor", "this asset, shipped / floor"),
+    ("cdk_typical", "tutorial", "typical CDK Python function / tutorial's Node stack"),
+    ("no_bytecode", "tutorial", "no bytecode (before) / tutorial's Node stack"),
+)
 
 
 def run(args: argparse.Namespace) -> int:
-    runs = max(1, int(getattr(args, "runs", 15)))
-    with tempfile.TemporaryDirectory(prefix="coldstart-pyc-") as pycache, _stub() as stub_url:
-        base_env = _process_env(pycache)
-        results = [_measure(case, base_env, stub_url, runs) for case in CASES]
-    _print(results, runs)
+    runs = max(3, int(getattr(args, "runs", 15)))
+    python, origin = python314.command()
+    node = shutil.which("node")
+    missing = [
+        p for p in ("tutorial/node_modules", "modern/node_modules") if not (NODE_PEERS / p).is_dir()
+    ]
+    if node is None or missing:
+        print(f"the Node peers are not installed ({', '.join(missing)}): run `make bench`")
+        return 1
+    with tempfile.TemporaryDirectory(prefix="coldstart-") as tmp:
+        work = Path(tmp)
+        shipped = _shipped_asset(work / "shipped")
+        no_bytecode = _copy(shipped, work / "no-bytecode", drop_bytecode=True)
+        typical = _copy(shipped, work / "cdk-typical", drop_bytecode=True)
+        _compile_timestamp_bytecode(python, typical)
+        modern = _esbuild_bundle(work / "modern")
+        for tree in (shipped, no_bytecode, typical):
+            _as_lambda_unpacks(tree)
+        tutorial = NODE_PEERS / "tutorial"
+
+        def py(code: str) -> list[str]:
+            return [*python, "-c", code]
+
+        def js(code: str) -> list[str]:
+            return [node, "-e", f"{code}; {EXIT_NODE}"]
+
+        cases = [
+            Case("python", f"CPython 3.14 alone: -c pass ({origin})", py(EXIT_PY), shipped),
+            Case("node", f"Node {_node_version(node)} alone: -e 0", js("0"), shipped),
+            Case("shipped", LABELS["shipped"], py(HANDLER_PY), shipped),
+            Case("no_bytecode", LABELS["no_bytecode"], py(HANDLER_PY), no_bytecode),
+            Case("cdk_typical", LABELS["cdk_typical"], py(HANDLER_PY), typical),
+            Case("floor", LABELS["floor"], py(FLOOR_PY), shipped),
+            Case("tutorial", LABELS["tutorial"], js("require('./handler.js')"), tutorial),
+            Case("modern", LABELS["modern"], js("require('./index.js')"), modern),
+        ]
+        samples = _measure(cases, runs)
+        for tree in (shipped, no_bytecode, typical):
+            written = list(tree.rglob("*.pyc.*")) + _newer_than_zip(tree)
+            assert not written, f"a cold start wrote into the read-only asset: {written[:3]}"
+        packages = [
+            _zip_stats("this asset (zip)", shipped),
+            _zip_stats("2019 tutorial: handler + node_modules (zip)", tutorial, skip=SKIP_IN_ZIP),
+            _zip_stats("Node today: esbuild bundle (zip)", modern),
+        ]
+        for tree in (shipped, no_bytecode, typical):
+            _make_writable(tree)  # so that the temporary directory can be removed
+    _report(cases, samples, packages, runs)
+    _plot(cases, samples, packages)
     return 0
 
 
-def _process_env(pycache: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "POWERTOOLS_"))}
-    env.pop("LAMBDA_TASK_ROOT", None)
+def _shipped_asset(target: Path) -> Path:
+    """The asset as `cdk synth` bundles it, from the same cache, so no second build.
+
+    The bundle hard-links the cache's files, so the timed copy is made of real copies that
+    can be re-dated and write-protected without touching the cache.
+    """
+    sys.path.insert(0, str(REPO))
+    from stacks.bundling import LocalPipBundling
+
+    bundled = target.with_name("bundled")
+    bundled.mkdir(parents=True)
+    LocalPipBundling(LAMBDA_SRC).try_bundle(str(bundled), None)  # type: ignore[arg-type]
+    return _copy(bundled, target, drop_bytecode=False)
+
+
+def _copy(source: Path, target: Path, *, drop_bytecode: bool) -> Path:
+    ignore = shutil.ignore_patterns("__pycache__") if drop_bytecode else None
+    shutil.copytree(source, target, ignore=ignore)
+    return target
+
+
+def _make_writable(tree: Path) -> None:
+    for path in tree.rglob("*"):
+        path.chmod(0o755 if path.is_dir() else 0o644)
+    tree.chmod(0o755)
+
+
+def _compile_timestamp_bytecode(python: list[str], tree: Path) -> None:
+    """What pip does at install by default: timestamp-based .pyc from the files as built."""
+    command = [*python, "-m", "compileall", "-q", "-d", "/var/task", str(tree)]
+    subprocess.run(command, check=True, capture_output=True)
+
+
+def _as_lambda_unpacks(tree: Path) -> None:
+    """Give every file the zip's 1980 time and take write permission away."""
+    for path in sorted(tree.rglob("*"), reverse=True):
+        os.utime(path, (ZIP_TIME, ZIP_TIME), follow_symlinks=False)
+        path.chmod(0o555 if path.is_dir() else 0o444)
+    tree.chmod(0o555)
+
+
+def _newer_than_zip(tree: Path) -> list[Path]:
+    return [p for p in tree.rglob("*") if p.is_file() and p.stat().st_mtime != ZIP_TIME]
+
+
+def _esbuild_bundle(target: Path) -> Path:
+    """Bundle the Node peer as CDK's NodejsFunction does: one CommonJS file for Node."""
+    peer = NODE_PEERS / "modern"
+    command = [
+        str(peer / "node_modules" / ".bin" / "esbuild"), str(peer / "handler.mjs"), "--bundle",
+        "--platform=node", "--target=node20", "--format=cjs", f"--outfile={target / 'index.js'}",
+        "--log-level=warning",
+    ]  # fmt: skip
+    subprocess.run(command, check=True)
+    return target
+
+
+def _node_version(node: str) -> str:
+    return subprocess.run(
+        [node, "--version"], capture_output=True, text=True, check=True
+    ).stdout.strip()
+
+
+def _measure(cases: list[Case], runs: int) -> Samples:
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "POWERTOOLS_", "NODE_"))
+    }
     env.update(FUNCTION_ENV)
-    env["PYTHONPYCACHEPREFIX"] = pycache
-    return env
+    samples = Samples({case.key: [] for case in cases})
+    order = random.Random(14)  # noqa: S311 (a shuffle, not a secret)
+    for round_ in range(WARMUP_ROUNDS + runs):
+        shuffled = cases[:]
+        order.shuffle(shuffled)
+        for case in shuffled:
+            wall = _spawn(case, env)
+            if round_ >= WARMUP_ROUNDS:
+                samples.ms[case.key].append(wall)
+    return samples
 
 
-def _measure(case: Case, base_env: dict[str, str], stub_url: str, runs: int) -> Result:
-    env = {**base_env, **case.env}
-    if case.needs_stub:
-        env["GRAPHQL_URL"] = stub_url
-    command = [sys.executable, "-c", case.code]
-    for _ in range(WARMUP_RUNS):
-        _spawn(command, env)
-    walls: list[float] = []
-    cpus: list[float] = []
-    for _ in range(runs):
-        wall, cpu = _spawn(command, env)
-        walls.append(wall)
-        cpus.append(cpu)
-    return Result(case.name, walls, cpus)
-
-
-def _spawn(command: list[str], env: dict[str, str]) -> tuple[float, float]:
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+def _spawn(case: Case, env: dict[str, str]) -> float:
     start = time.perf_counter()
     completed = subprocess.run(
-        command, cwd=LAMBDA_SRC, env=env, capture_output=True, text=True, check=False
+        case.argv, cwd=case.cwd, env=env, capture_output=True, text=True, check=False
     )
     wall = (time.perf_counter() - start) * 1000
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if completed.returncode != 0:
-        raise RuntimeError(f"{command[-1][:60]!r} failed:\n{completed.stderr[-2000:]}")
-    cpu = (after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime) * 1000
-    return wall, cpu
+        raise RuntimeError(f"{case.label} failed:\n{completed.stderr[-2000:]}")
+    return wall
 
 
-def _print(results: list[Result], runs: int) -> None:
-    baseline = results[0].median
-    print(f"Python {sys.version.split()[0]}, {runs} timed runs per case, median wall time")
-    print(f"{'case':48} {'median':>8} {'min':>8} {'cpu':>8} {'- base':>8}")
-    for result in results:
+def _zip_stats(label: str, root: Path, skip: tuple[str, ...] = ()) -> Package:
+    with tempfile.TemporaryFile() as raw:
+        with zipfile.ZipFile(raw, "w", zipfile.ZIP_DEFLATED) as archive:
+            files = [p for p in sorted(root.rglob("*")) if p.is_file() and p.name not in skip]
+            for path in files:
+                archive.write(path, path.relative_to(root).as_posix())
+        return Package(label, raw.tell(), len(files))
+
+
+def _report(cases: list[Case], samples: Samples, packages: list[Package], runs: int) -> None:
+    print(
+        f"Cold start, whole processes side by side: {runs} shuffled rounds, {WARMUP_ROUNDS} warm-up"
+    )
+    print()
+    print("| case | median | min | max |")
+    print("| --- | ---: | ---: | ---: |")
+    for case in cases:
+        ms = samples.ms[case.key]
+        median = statistics.median(ms)
+        print(f"| {case.label} | {median:.1f} ms | {min(ms):.1f} ms | {max(ms):.1f} ms |")
+    print()
+    print("| ratio, within each round | median | min | max |")
+    print("| --- | ---: | ---: | ---: |")
+    for numerator, denominator, label in RATIOS:
+        ratios = samples.ratios(numerator, denominator)
         print(
-            f"{result.name:48} {result.median:7.1f}ms {min(result.wall_ms):7.1f}ms "
-            f"{statistics.median(result.cpu_ms):7.1f}ms {result.median - baseline:7.1f}ms"
+            f"| {label} | {statistics.median(ratios):.2f} | {min(ratios):.2f} | {max(ratios):.2f} |"
         )
+    print()
+    print("| deployment package | zip size | files |")
+    print("| --- | ---: | ---: |")
+    for package in packages:
+        print(f"| {package.label} | {package.zip_bytes / 1e6:.2f} MB | {package.files} |")
+    tutorial = packages[1]
+    print()
+    print(
+        f"this asset's zip is {packages[0].zip_bytes / tutorial.zip_bytes:.2f}x the tutorial's, "
+        f"with {packages[0].files / tutorial.files:.2f}x its files"
+    )
 
 
-@contextmanager
-def _stub() -> Iterator[str]:
-    """A stand-in AppSync on 127.0.0.1 that answers every query with an empty list."""
-    answer = json.dumps({"data": {"listTodos": {"items": [], "nextToken": None}}}).encode()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            self.rfile.read(int(self.headers.get("Content-Length", 0)))
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(answer)))
-            self.end_headers()
-            self.wfile.write(answer)
-
-        def log_message(self, *args: object) -> None:
-            return None
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
+def _plot(cases: list[Case], samples: Samples, packages: list[Package]) -> None:
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/graphql"
-    finally:
-        server.shutdown()
-        server.server_close()
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print("matplotlib is not installed (make bench installs it): no plot written")
+        return
+    figure, (times, sizes) = plt.subplots(
+        1, 2, figsize=(12, 4.8), gridspec_kw={"width_ratios": [2.2, 1]}, layout="constrained"
+    )
+    labels = [case.label for case in cases][::-1]
+    medians = [samples.median(case.key) for case in cases][::-1]
+    lows = [m - min(samples.ms[c.key]) for m, c in zip(medians, cases[::-1], strict=True)]
+    highs = [max(samples.ms[c.key]) - m for m, c in zip(medians, cases[::-1], strict=True)]
+    colors = [_color(case.key) for case in cases][::-1]
+    times.barh(labels, medians, xerr=[lows, highs], color=colors, capsize=3)
+    times.set_xlabel("cold start, spawn to handler loaded (ms): median, whiskers min-max")
+    ratio = statistics.median(samples.ratios("shipped", "tutorial"))
+    times.set_title(f"Cold start, side by side: this asset / 2019 tutorial = {ratio:.2f}x (median)")
+    for y, (value, high) in enumerate(zip(medians, highs, strict=True)):
+        times.text(value + high, y, f"  {value:.0f}", va="center", ha="left", fontsize=8)
+    times.margins(x=0.12)
+    names = ["this asset", "2019\ntutorial", "Node\ntoday"]
+    sizes.bar(names, [p.zip_bytes / 1e6 for p in packages], color=["#1f77b4", "#d62728", "#2ca02c"])
+    sizes.set_ylabel("deployment zip (MB)")
+    sizes.set_title("Package size")
+    for x, package in enumerate(packages):
+        megabytes = package.zip_bytes / 1e6
+        caption = f"{megabytes:.1f} MB\n{package.files} files"
+        sizes.text(x, megabytes, caption, ha="center", va="bottom", fontsize=8)
+    sizes.margins(y=0.2)
+    PLOT.parent.mkdir(exist_ok=True)
+    figure.savefig(PLOT, dpi=110)
+    plt.close(figure)
+    print(f"plot written to {PLOT.relative_to(REPO)}")
+
+
+def _color(key: str) -> str:
+    palette: dict[str, str] = {"tutorial": "#d62728", "modern": "#2ca02c", "node": "#98df8a"}
+    return palette.get(
+        key, "#aec7e8" if key in ("python", "no_bytecode", "cdk_typical") else "#1f77b4"
+    )

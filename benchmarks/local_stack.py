@@ -7,13 +7,15 @@ number of requests:
 - REST POST /items and GET /items/{id}: sequential latency (p50, p99) through the gateway,
   the warm worker, SigV4 to the local AppSync, QuickJS resolvers and moto;
 - AppSync getTodo with a user token: sequential latency, without the REST hop;
-- REST throughput: GETs from 8 client threads.
+- per-field cost: one query of 200 aliased getTodo fields, less a one-field query, per field;
+- REST throughput: GETs from 1, 4 and 16 client threads, each with its own connection.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import signal
 import statistics
@@ -33,7 +35,9 @@ from benchmarks.users import signed_in_user
 ROOT = Path(__file__).resolve().parents[1]
 CDK_OUT = ROOT / "cdk.out"
 REQUESTS = 200
-THREADS = 8
+CLIENTS = (1, 4, 16)
+ALIASES = 200
+FIELD_RUNS = 5
 
 
 def run(args: argparse.Namespace) -> int:
@@ -71,7 +75,9 @@ def run(args: argparse.Namespace) -> int:
             graphql.post(outputs["GraphQLUrl"], json=body, timeout=10).raise_for_status()
 
         _report("AppSync getTodo (user token)", _timed(get_direct, REQUESTS))
-        _throughput(base, token, created[0])
+        _per_field(graphql, outputs["GraphQLUrl"], created[0], pid)
+        for clients in CLIENTS:
+            _throughput(base, token, created[0], clients, pid)
         print(f"runner peak RSS (moto, AppSync, gateway; workers excluded): {_peak_mib(pid)}")
     return 0
 
@@ -127,16 +133,73 @@ def _report(name: str, samples: list[float]) -> None:
     )
 
 
-def _throughput(base: str, token: str, todo_id: str) -> None:
-    def worker(_: int) -> int:
+def _per_field(graphql: requests.Session, url: str, todo_id: str, pid: int) -> None:
+    """What one more resolved field costs: 200 aliased getTodo against one, sequentially."""
+
+    def query(fields: int) -> tuple[float, float]:
+        selection = " ".join(
+            f"t{n}: getTodo(id: $id) {{ id title version }}" for n in range(fields)
+        )
+        body = {"query": f"query($id: ID!) {{ {selection} }}", "variables": {"id": todo_id}}
+        cpu_before = _cpu_seconds(pid)
+        started = time.perf_counter()
+        response = graphql.post(url, json=body, timeout=60)
+        response.raise_for_status()
+        assert len(response.json()["data"]) == fields, response.text[:300]
+        wall = (time.perf_counter() - started) * 1000
+        return wall, (_cpu_seconds(pid) - cpu_before) * 1000
+
+    query(ALIASES)  # warm
+    many = [query(ALIASES) for _ in range(FIELD_RUNS)]
+    one = [query(1) for _ in range(FIELD_RUNS)]
+    wall_many, wall_one = (statistics.median(w for w, _ in runs) for runs in (many, one))
+    cpu_many, cpu_one = (statistics.median(c for _, c in runs) for runs in (many, one))
+    print(
+        f"AppSync per-field cost: {(wall_many - wall_one) / (ALIASES - 1):.2f} ms per getTodo, "
+        f"stack CPU {(cpu_many - cpu_one) / (ALIASES - 1):.2f} ms ({ALIASES} aliased fields "
+        f"{wall_many:.0f} ms, one field {wall_one:.1f} ms; median of {FIELD_RUNS})"
+    )
+
+
+def _cpu_seconds(pid: int) -> float:
+    """CPU time used so far by the stack's process and its live children (the Lambda workers)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the process ended meanwhile
+            continue
+        own_pid, parent = int(stat.parent.name), int(fields[1])
+        if pid in (own_pid, parent):
+            total += (int(fields[11]) + int(fields[12])) / ticks  # utime + stime
+    return total
+
+
+def _throughput(base: str, token: str, todo_id: str, clients: int, pid: int) -> None:
+    per_client = max(REQUESTS // clients, 10)
+
+    def worker(_: int) -> list[float]:
         session = requests.Session()
         session.headers["Authorization"] = token
-        for _ in range(REQUESTS // THREADS):
+        session.get(f"{base}/items/{todo_id}", timeout=10).raise_for_status()  # connect, warm
+        latencies = []
+        for _ in range(per_client):
+            started = time.perf_counter()
             session.get(f"{base}/items/{todo_id}", timeout=10).raise_for_status()
-        return REQUESTS // THREADS
+            latencies.append((time.perf_counter() - started) * 1000)
+        return latencies
 
+    cpu_before = _cpu_seconds(pid)
     started = time.perf_counter()
-    with ThreadPoolExecutor(THREADS) as pool:
-        total = sum(pool.map(worker, range(THREADS)))
+    with ThreadPoolExecutor(clients) as pool:
+        samples = [ms for latencies in pool.map(worker, range(clients)) for ms in latencies]
     elapsed = time.perf_counter() - started
-    print(f"REST GET throughput: {total / elapsed:.0f} requests/s ({THREADS} client threads)")
+    cpu_ms = (_cpu_seconds(pid) - cpu_before) * 1000 / len(samples)
+    ordered = sorted(samples)
+    p99 = ordered[min(len(ordered) - 1, round(0.99 * len(ordered)))]
+    print(
+        f"REST GET /items/{{id}}, {clients:2} clients: {len(samples) / elapsed:4.0f} requests/s, "
+        f"p50 {statistics.median(ordered):.1f} ms, p99 {p99:.1f} ms, "
+        f"stack CPU {cpu_ms:.1f} ms/request"
+    )

@@ -17,8 +17,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
+import contextlib
 import json
 import math
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -57,12 +59,14 @@ def run(args: argparse.Namespace) -> int:
         print(f"cdk.out has no {STACK_NAME} template: run `make synth` first")
         return 1
     count = max(MIN_EVENTS, int(getattr(args, "runs", 0)) * 10, DEFAULT_EVENTS)
-    stack = BackgroundStack(Settings(cdk_out=CDK_OUT, stack_name=STACK_NAME, region=REGION))
-    try:
-        user = signed_in_user(stack.outputs)
-        samples = asyncio.run(measure(stack.outputs, user, count))
-    finally:
-        stack.close()
+    # The function's log lines (the runner's console output) would bury the figures.
+    with open(os.devnull, "w") as quiet, contextlib.redirect_stderr(quiet):
+        stack = BackgroundStack(Settings(cdk_out=CDK_OUT, stack_name=STACK_NAME, region=REGION))
+        try:
+            user = signed_in_user(stack.outputs)
+            samples = asyncio.run(measure(stack.outputs, user, count))
+        finally:
+            stack.close()
     report(samples)
     return 0
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from aiohttp import web
 
+from local import inprocess
 from local.appsync.auth import RequestAuthenticator
 from local.appsync.code_check import check_resolver_code
 from local.appsync.executor import COGNITO, AppSyncExecutor, Caller
@@ -31,7 +32,6 @@ from local.aws import (
     LocalAws,
     SigningKey,
     assume_role_credentials,
-    client,
     credentials_lookup,
     provision,
     pseudo_parameters,
@@ -106,7 +106,8 @@ class LocalStack:
         rest_sock, rest_base = _listen(s.host, s.rest_port, scheme)
         self._aws = LocalAws(s.region, port=s.aws_port).start()
         endpoint = self._aws.endpoint
-        self._policies = CachedPolicySource(IamPolicySource(self._aws.client("iam")))
+        iam = inprocess.client("iam", self._aws.endpoint, self._aws.region)
+        self._policies = CachedPolicySource(IamPolicySource(iam))
         dynamodb_sock, self._dynamodb_url = _listen(s.host, 0)
         await self._serve(
             create_dynamodb_gateway(
@@ -209,11 +210,13 @@ class LocalStack:
 
     def _appsync_executor(self, config: AppSyncConfig, api_arn: str) -> AppSyncExecutor:
         assert self._aws is not None
-        dynamodb = self._aws.client("dynamodb")
+        # moto runs in this process: the AppSync's own calls skip the socket (local/inprocess.py)
+        dynamodb = inprocess.client("dynamodb", self._aws.endpoint, self._aws.region)
         delay = self.settings.index_delay_ms
         indexes = None
         if delay > 0:
-            view = client("dynamodb", self._aws.endpoint, view_region(self.settings.region))
+            region = view_region(self.settings.region)
+            view = inprocess.client("dynamodb", self._aws.endpoint, region)
             indexes = LaggingIndexes(dynamodb, view, delay)
         resolvers = ResolverExecutor(JsRuntime(), dynamodb, indexes)
         policies = self._policies

@@ -44,6 +44,8 @@ from local.appsync.specs import ResolverSpec
 
 log = logging.getLogger("local.appsync")
 
+DOCUMENT_CACHE_SIZE = 256  # parsed documents kept per API
+
 COGNITO = "AMAZON_COGNITO_USER_POOLS"
 IAM = "AWS_IAM"
 API_KEY = "API_KEY"
@@ -131,6 +133,12 @@ class AppSyncExecutor:
         self._listeners: list[MutationListener] = []
         self._listeners_lock = threading.Lock()
         self._rules = _field_rules(self.schema, default_mode)
+        # Parsed and validated documents by (query text, operation name): clients send the same
+        # few documents again and again, and validation is most of a small request's time.
+        self._documents: dict[
+            tuple[str, str | None], tuple[DocumentNode | None, list[dict[str, Any]]]
+        ] = {}
+        self._documents_lock = threading.Lock()
         # graphql-core takes plain functions or objects with `resolve` as middleware, not
         # bound methods.
         self._middleware = MiddlewareManager(_Middleware(self._authorize_field))
@@ -157,7 +165,26 @@ class AppSyncExecutor:
     def parse_request(
         self, query: str, operation_name: str | None
     ) -> tuple[DocumentNode | None, list[dict[str, Any]]]:
-        """Parse and validate; returns the document or AppSync-shaped errors."""
+        """Parse and validate; returns the document or AppSync-shaped errors.
+
+        The answer depends only on the schema, the text and the operation name, so it is kept
+        for the next request with the same text (the documents are never changed afterwards).
+        """
+        key = (query, operation_name)
+        with self._documents_lock:
+            parsed = self._documents.get(key)
+        if parsed is None:
+            parsed = self._parse_uncached(query, operation_name)
+            with self._documents_lock:
+                if len(self._documents) >= DOCUMENT_CACHE_SIZE:
+                    self._documents.pop(next(iter(self._documents)))  # the oldest entry
+                self._documents[key] = parsed
+        document, errors = parsed
+        return document, [dict(error) for error in errors]
+
+    def _parse_uncached(
+        self, query: str, operation_name: str | None
+    ) -> tuple[DocumentNode | None, list[dict[str, Any]]]:
         try:
             document = parse(query)
         except GraphQLError as error:
