@@ -72,7 +72,6 @@ class RequestAuthenticator:
             raise AuthFailure(_jwt_message(error)) from error
         return cognito_caller(claims, source_ip)
 
-
     def _api_key_caller(self, key: str) -> Caller:
         expires = self.api_keys.get(key)
         if expires is None or expires <= time.time():
