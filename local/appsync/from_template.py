@@ -132,7 +132,16 @@ def read_appsync(
     )
     introspection = api.get("IntrospectionConfig", "ENABLED") == "ENABLED"
     env = _environment(api_id, api.get("EnvironmentVariables") or {})
-    pool = api.get("UserPoolConfig", {})
+    # Cognito as the default mode has UserPoolConfig on the API; as an additional mode, on its
+    # AdditionalAuthenticationProviders entry (which has no DefaultAction).
+    pool = api.get("UserPoolConfig") or next(
+        (
+            p.get("UserPoolConfig", {})
+            for p in api.get("AdditionalAuthenticationProviders", [])
+            if p["AuthenticationType"] == "AMAZON_COGNITO_USER_POOLS"
+        ),
+        {},
+    )
     if pool.get("DefaultAction", "ALLOW") != "ALLOW":
         raise TemplateError(
             f"{api_id}: UserPoolConfig.DefaultAction {pool['DefaultAction']} is not emulated"
