@@ -12,6 +12,9 @@ export function request() {
 /** @param {import('@aws-appsync/utils').Context<{ notebookId: string, minSeverity?: number | null }>} ctx */
 export function response(ctx) {
   const minSeverity = ctx.args.minSeverity ?? 0;
+  if (minSeverity < 0 || minSeverity > 10) {
+    util.error('minSeverity must be 0 to 10', 'ValidationError');
+  }
   extensions.setSubscriptionFilter(
     util.transform.toSubscriptionFilter({
       notebookId: { eq: ctx.args.notebookId },
