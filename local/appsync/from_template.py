@@ -134,7 +134,7 @@ def read_appsync(
     env = _environment(api_id, api.get("EnvironmentVariables") or {})
     # Cognito as the default mode has UserPoolConfig on the API; as an additional mode, on its
     # AdditionalAuthenticationProviders entry (which has no DefaultAction).
-    pool = api.get("UserPoolConfig") or next(
+    pool: dict[str, Any] = api.get("UserPoolConfig") or next(
         (
             p.get("UserPoolConfig", {})
             for p in api.get("AdditionalAuthenticationProviders", [])
