@@ -12,13 +12,13 @@ from pathlib import Path
 
 from local.lambda_pool import InvocationError
 from local.stack import LocalStack, Settings, write_outputs
-from local.template import TemplateError
+from local.template import TemplateError, stack_name_for_stage
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m local", description=__doc__)
     parser.add_argument("--cdk-out", type=Path, default=Path("cdk.out"))
-    parser.add_argument("--stage", default="dev", help="picks the stack TodoApp-<stage>")
+    parser.add_argument("--stage", default="dev", help="picks the stack named <app>-<stage>")
     parser.add_argument("--stack", help="stack name (overrides --stage)")
     parser.add_argument("--region", default="us-east-1")
     parser.add_argument("--outputs", type=Path, default=Path("local-outputs.json"))
@@ -39,7 +39,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 async def serve(args: argparse.Namespace) -> int:
     started = time.perf_counter()
-    stack_name = args.stack or f"TodoApp-{args.stage}"
+    try:
+        stack_name = args.stack or stack_name_for_stage(args.cdk_out, args.stage)
+    except TemplateError as error:
+        print(f"local stack failed to start: {error}", file=sys.stderr)
+        return 1
     stack = LocalStack(
         Settings(
             cdk_out=args.cdk_out,

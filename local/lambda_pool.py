@@ -34,7 +34,7 @@ WORKER_SCRIPT = Path(__file__).with_name("lambda_worker.py")
 DEFAULT_ACCOUNT = "123456789012"
 DEFAULT_REGION = "us-east-1"
 STOP_GRACE_S = 2.0
-PYCACHE_DIR = Path(tempfile.gettempdir()) / "appsync-lambda-todo-pycache"
+PYCACHE_DIR = Path(tempfile.gettempdir()) / "local-lambda-pycache"
 _LENGTH = struct.Struct(">I")
 _STREAM_LIMIT = 1 << 24  # longest log line forwarded whole
 
