@@ -69,8 +69,8 @@ async def serve(args: argparse.Namespace) -> int:
     write_outputs(args.outputs, stack_name, outputs)
     print(
         f"Local stack ready in {time.perf_counter() - started:.1f}s: "
-        f"REST {outputs.get('RestApiUrl')} GraphQL {outputs.get('GraphQLUrl')} "
-        f"(outputs in {args.outputs}; Ctrl-C stops)",
+        + "".join(f"{k} {v} " for k, v in outputs.items() if k in ("RestApiUrl", "GraphQLUrl"))
+        + f"(outputs in {args.outputs}; Ctrl-C stops)",
         flush=True,
     )
     try:
