@@ -76,16 +76,18 @@ test-unit: setup
 test-infra: setup
 	$(PY) -m pytest tests/infra
 
+# tests/e2e_notebook synthesizes examples/notebook itself (cached in .build/).
 test-e2e: setup clients chromium
 	$(CDK) synth -c stage=dev --quiet
-	$(PY) -m pytest tests/e2e
+	$(PY) -m pytest tests/e2e tests/e2e_notebook
 
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 	npx --no-install tsc -p schema/resolvers
-	npx --no-install eslint schema/resolvers
+	npx --no-install tsc -p examples/notebook/resolvers
+	npx --no-install eslint schema/resolvers examples/notebook/resolvers
 
 deploy: setup
 	@echo "Deploying stage $(STAGE): this needs AWS credentials (aws configure / AWS_PROFILE)."

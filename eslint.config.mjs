@@ -8,7 +8,7 @@ import appsync from '@aws-appsync/eslint-plugin';
 export default [
   { ignores: ['cdk.out/**', '.build/**', '.venv/**', 'node_modules/**'] },
   {
-    files: ['schema/resolvers/**/*.js'],
+    files: ['schema/resolvers/**/*.js', 'examples/*/resolvers/**/*.js'],
     ...appsync.configs.recommended,
     languageOptions: {
       ...appsync.configs.recommended.languageOptions,

@@ -13,13 +13,13 @@ from pathlib import Path
 from local.appsync.faults import KINDS, FaultPlan, FaultPlanError
 from local.lambda_pool import InvocationError
 from local.stack import LocalStack, Settings, write_outputs
-from local.template import TemplateError
+from local.template import TemplateError, stack_name_for_stage
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m local", description=__doc__)
     parser.add_argument("--cdk-out", type=Path, default=Path("cdk.out"))
-    parser.add_argument("--stage", default="dev", help="picks the stack TodoApp-<stage>")
+    parser.add_argument("--stage", default="dev", help="picks the stack named <app>-<stage>")
     parser.add_argument("--stack", help="stack name (overrides --stage)")
     parser.add_argument("--region", default="us-east-1")
     parser.add_argument("--outputs", type=Path, default=Path("local-outputs.json"))
@@ -54,7 +54,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 async def serve(args: argparse.Namespace) -> int:
     started = time.perf_counter()
-    stack_name = args.stack or f"TodoApp-{args.stage}"
+    try:
+        stack_name = args.stack or stack_name_for_stage(args.cdk_out, args.stage)
+    except TemplateError as error:
+        print(f"local stack failed to start: {error}", file=sys.stderr)
+        return 1
     try:
         faults = (
             FaultPlan.parse(args.appsync_faults, args.fault_seed) if args.appsync_faults else None
@@ -93,8 +97,8 @@ async def serve(args: argparse.Namespace) -> int:
         print(f"AppSync fault injection on: {args.appsync_faults}", file=sys.stderr)
     print(
         f"Local stack ready in {time.perf_counter() - started:.1f}s: "
-        f"REST {outputs.get('RestApiUrl')} GraphQL {outputs.get('GraphQLUrl')} "
-        f"(outputs in {args.outputs}; Ctrl-C stops)",
+        + "".join(f"{k} {v} " for k, v in outputs.items() if k in ("RestApiUrl", "GraphQLUrl"))
+        + f"(outputs in {args.outputs}; Ctrl-C stops)",
         flush=True,
     )
     if stack.web_url:

@@ -1,6 +1,6 @@
 """Run the local stack on a background event loop, for tests and benchmarks in one process.
 
-stack = BackgroundStack(Settings(cdk_out=Path("cdk.out"), stack_name="TodoApp-dev"))
+stack = BackgroundStack(Settings(cdk_out=Path("cdk.out"), stack_name="MyApp-dev"))
 stack.outputs["RestApiUrl"]  # ... talk to it over HTTP ...
 stack.close()
 """

@@ -42,7 +42,7 @@ RUNTIME_SDK_DIR = Path(tempfile.gettempdir()) / "appsync-lambda-todo-runtime-sdk
 DEFAULT_ACCOUNT = "123456789012"
 DEFAULT_REGION = "us-east-1"
 STOP_GRACE_S = 2.0
-PYCACHE_DIR = Path(tempfile.gettempdir()) / "appsync-lambda-todo-pycache"
+PYCACHE_DIR = Path(tempfile.gettempdir()) / "local-lambda-pycache"
 _LENGTH = struct.Struct(">I")
 _STREAM_LIMIT = 1 << 24  # longest log line forwarded whole
 

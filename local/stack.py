@@ -21,9 +21,11 @@ from local.appsync.auth import RequestAuthenticator
 from local.appsync.code_check import check_resolver_code
 from local.appsync.executor import COGNITO, AppSyncExecutor, Caller
 from local.appsync.faults import FaultInjector, FaultPlan
+from local.appsync.filters import Extensions
 from local.appsync.from_template import AppSyncConfig, read_appsync, register_api
 from local.appsync.index_view import LaggingIndexes, view_region
 from local.appsync.js_runtime import AuthType, JsRuntime
+from local.appsync.lambda_source import LambdaFunction, data_source_functions
 from local.appsync.resolvers import FieldCall, ResolverExecutor
 from local.appsync.server import create_appsync_app
 from local.appsync.specs import ResolverSpec, resolver_code
@@ -41,7 +43,7 @@ from local.iam import GRAPHQL_ACTION, CachedPolicySource, IamPolicySource, evalu
 from local.lambda_pool import LambdaPool
 from local.rest.authorizer import cognito_authorize
 from local.rest.gateway import Authorize, create_rest_app
-from local.rest.routes import RestRoutes, read_rest_routes
+from local.rest.routes import RestRoutes, read_all_rest_routes
 from local.sigv4 import verify_request
 from local.template import DEFAULT_ACCOUNT, Assembly, Resolver, TemplateError, load_assembly
 from local.tls import LocalTls, ensure_tls
@@ -96,6 +98,7 @@ class LocalStack:
     _dynamodb_url: str = ""
     _runners: list[web.AppRunner] = field(default_factory=list)
     _pools: list[LambdaPool] = field(default_factory=list)
+    _pools_by_function: dict[str, LambdaPool] = field(default_factory=dict)
 
     async def start(self) -> dict[str, str]:
         s = self.settings
@@ -103,7 +106,6 @@ class LocalStack:
         self.tls = ensure_tls(s.tls_dir) if s.tls_dir is not None else None
         scheme = "https" if self.tls else "http"
         graphql_sock, graphql_base = _listen(s.host, s.graphql_port, scheme)
-        rest_sock, rest_base = _listen(s.host, s.rest_port, scheme)
         self._aws = LocalAws(s.region, port=s.aws_port).start()
         endpoint = self._aws.endpoint
         iam = inprocess.client("iam", self._aws.endpoint, self._aws.region)
@@ -129,7 +131,7 @@ class LocalStack:
             graphql_url=f"{graphql_base}/graphql",
             realtime_url=f"{graphql_base.replace('http', 'ws', 1)}/graphql",
         )
-        rest_api_id = _register_rest_and_functions(assembly, ids, s.region)
+        rest_api_ids = _register_rest_and_functions(assembly, ids, s.region)
         resources = provision(assembly, endpoint, s.region, known_ids=ids)
         ids.update(resources.physical_ids)
         resolver = Resolver(assembly, ids, pseudo_parameters(assembly, s.region))
@@ -138,7 +140,12 @@ class LocalStack:
         check_resolver_code(resolver_code(appsync.resolvers.values()))
         for line in appsync.ignored:
             log.info("AppSync, not emulated: %s", line)
-        self.executor = self._appsync_executor(appsync, ids[appsync.api_logical_id]["Arn"])
+        lambdas = await data_source_functions(
+            appsync.resolvers.values(),
+            lambda function_id: self._function_pool(assembly, resolver, function_id, endpoint),
+            _function_ids_by_arn(assembly, ids),
+        )
+        self.executor = self._appsync_executor(appsync, ids[appsync.api_logical_id]["Arn"], lambdas)
         authenticator = RequestAuthenticator(
             frozenset([appsync.default_mode, *appsync.additional_modes]),
             verify_jwt=self._jwt_verifier(appsync),
@@ -162,21 +169,28 @@ class LocalStack:
         )
         await self._serve(appsync_app, graphql_sock)
 
-        routes = read_rest_routes(assembly, resolver)
-        invokers = {}
-        for function_id in routes.function_ids:
-            pool = await self._function_pool(assembly, resolver, function_id, endpoint)
-            invokers[function_id] = pool.invoke
-        rest_app = create_rest_app(routes, self._rest_authorizer(routes), invokers)
-        await self._serve(rest_app, rest_sock)
-
-        deployed_rest = f"https://{rest_api_id}.execute-api.{s.region}.amazonaws.com/"
-        self.outputs = {
-            key: str(resolver.resolve(output["Value"], where=f"Outputs.{key}")).replace(
-                deployed_rest, rest_base + "/"
+        local_urls = {}  # deployed REST API URL -> its local base
+        for index, routes in enumerate(read_all_rest_routes(assembly, resolver)):
+            invokers = {}
+            for function_id in routes.function_ids:
+                pool = await self._function_pool(assembly, resolver, function_id, endpoint)
+                invokers[function_id] = pool.invoke
+            rest_app = create_rest_app(routes, self._rest_authorizer(routes), invokers)
+            # The first REST API gets the configured port, any further one a free port.
+            rest_sock, rest_base = _listen(s.host, s.rest_port if index == 0 else 0, scheme)
+            await self._serve(rest_app, rest_sock)
+            rest_api_id = rest_api_ids[routes.api_logical_id]
+            local_urls[f"https://{rest_api_id}.execute-api.{s.region}.amazonaws.com/"] = (
+                rest_base + "/"
             )
-            for key, output in assembly.outputs.items()
-        }
+            log.debug("API %s, REST %s, routes %s", api_id, rest_api_id, _route_list(routes))
+
+        self.outputs = {}
+        for key, output in assembly.outputs.items():
+            value = str(resolver.resolve(output["Value"], where=f"Outputs.{key}"))
+            for deployed, local in local_urls.items():
+                value = value.replace(deployed, local)
+            self.outputs[key] = value
         self.outputs["AwsEndpoint"] = endpoint
         if s.web_dir is not None:
             web_sock, self.web_url = _listen(s.host, s.web_port, scheme)
@@ -184,7 +198,6 @@ class LocalStack:
                 create_web_app(s.web_dir, assembly.stack_name, self.outputs), web_sock
             )
             self.web_url += "/"
-        log.debug("API %s, REST %s, routes %s", api_id, rest_api_id, _route_list(routes))
         return self.outputs
 
     @property
@@ -208,7 +221,9 @@ class LocalStack:
 
     # -- parts -----------------------------------------------------------------------------
 
-    def _appsync_executor(self, config: AppSyncConfig, api_arn: str) -> AppSyncExecutor:
+    def _appsync_executor(
+        self, config: AppSyncConfig, api_arn: str, lambdas: dict[str, LambdaFunction]
+    ) -> AppSyncExecutor:
         assert self._aws is not None
         # moto runs in this process: the AppSync's own calls skip the socket (local/inprocess.py)
         dynamodb = inprocess.client("dynamodb", self._aws.endpoint, self._aws.region)
@@ -218,7 +233,7 @@ class LocalStack:
             region = view_region(self.settings.region)
             view = inprocess.client("dynamodb", self._aws.endpoint, region)
             indexes = LaggingIndexes(dynamodb, view, delay)
-        resolvers = ResolverExecutor(JsRuntime(), dynamodb, indexes)
+        resolvers = ResolverExecutor(JsRuntime(), dynamodb, indexes, lambdas)
         policies = self._policies
         assert policies is not None
 
@@ -229,7 +244,7 @@ class LocalStack:
             source: Any,
             info: dict[str, Any],
             headers: dict[str, str],
-        ) -> tuple[Any, list[dict[str, Any]]]:
+        ) -> tuple[Any, list[dict[str, Any]], Extensions]:
             call = FieldCall(
                 arguments=arguments,
                 identity=caller.identity,
@@ -239,8 +254,8 @@ class LocalStack:
                 request={"headers": headers, "domainName": None},
                 env=config.env,
             )
-            value, errors = resolvers.execute(spec, call)
-            return value, list(errors)
+            run = resolvers.run(spec, call)
+            return run.value, list(run.errors), run.extensions
 
         def policy_allows(caller: Caller, type_name: str, field_name: str) -> bool:
             if caller.principal_arn is None:
@@ -300,6 +315,9 @@ class LocalStack:
     async def _function_pool(
         self, assembly: Assembly, resolver: Resolver, function_id: str, endpoint: str
     ) -> LambdaPool:
+        """The warm pool of one function, started once however many callers share it."""
+        if function_id in self._pools_by_function:
+            return self._pools_by_function[function_id]
         raw = assembly.resource(function_id).get("Properties", {})
         unknown = set(raw) - FUNCTION_PROPERTIES_USED - set(FUNCTION_PROPERTIES_IGNORED)
         if unknown:
@@ -345,6 +363,7 @@ class LocalStack:
         )
         await pool.start()
         self._pools.append(pool)
+        self._pools_by_function[function_id] = pool
         return pool
 
     async def _serve(self, app: web.Application, sock: socket.socket) -> None:
@@ -365,11 +384,16 @@ def _listen(host: str, port: int, scheme: str = "http") -> tuple[socket.socket, 
     return sock, f"{scheme}://{bound_host}:{bound_port}"
 
 
-def _register_rest_and_functions(assembly: Assembly, ids: dict[str, Any], region: str) -> str:
-    """Local ids for what the gateway serves, so policies and outputs can refer to them."""
-    rest_api_id = ""
+def _register_rest_and_functions(
+    assembly: Assembly, ids: dict[str, Any], region: str
+) -> dict[str, str]:
+    """Local ids for what the gateways serve, so policies and outputs can refer to them.
+
+    Returns each REST API's local id by logical id."""
+    rest_api_ids = {}
     for logical_id in assembly.resources("AWS::ApiGateway::RestApi"):
         rest_api_id = secrets.token_hex(5)
+        rest_api_ids[logical_id] = rest_api_id
         ids[logical_id] = {"Ref": rest_api_id, "RootResourceId": f"{rest_api_id}-root"}
     for logical_id, resource in assembly.all_resources().items():
         if resource.get("Type", "").startswith("AWS::ApiGateway::") and logical_id not in ids:
@@ -379,7 +403,11 @@ def _register_rest_and_functions(assembly: Assembly, ids: dict[str, Any], region
         name = f"{assembly.stack_name}-{logical_id}"[:64]
         arn = f"arn:aws:lambda:{region}:{DEFAULT_ACCOUNT}:function:{name}"
         ids[logical_id] = {"Ref": name, "Arn": arn}
-    return rest_api_id
+    return rest_api_ids
+
+
+def _function_ids_by_arn(assembly: Assembly, ids: dict[str, Any]) -> dict[str, str]:
+    return {ids[logical_id]["Arn"]: logical_id for logical_id in assembly.resources(FUNCTION)}
 
 
 def _refuse(_token: str) -> dict[str, Any]:

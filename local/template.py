@@ -119,6 +119,22 @@ def load_assembly(cdk_out: Path, stack_name: str | None = None) -> Assembly:
     return Assembly(cdk_out=cdk_out, stack_name=name, template=template, assets=assets)
 
 
+def stack_name_for_stage(cdk_out: Path, stage: str) -> str:
+    """The stack of cdk.out named `<anything>-<stage>`, else its only stack."""
+    manifest = _read_json(cdk_out / "manifest.json", "cloud assembly manifest (run `cdk synth`)")
+    names = sorted(
+        str(artifact.get("properties", {}).get("stackName", artifact_id))
+        for artifact_id, artifact in manifest.get("artifacts", {}).items()
+        if artifact.get("type") == STACK_ARTIFACT
+    )
+    staged = [name for name in names if name.endswith(f"-{stage}")]
+    if len(staged) == 1:
+        return staged[0]
+    if len(names) == 1:
+        return names[0]
+    raise TemplateError(f"no single stack for stage {stage!r} in cdk.out ({names}); use --stack")
+
+
 def _read_json(path: Path, what: str) -> dict[str, Any]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))

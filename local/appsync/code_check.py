@@ -35,7 +35,15 @@ CHECK_SCRIPT = "check_code.mjs"
 NOT_EMULATED = {
     "namespaces": sorted({"http", "rds", "xml"} & set(SURFACE["utilNamespaces"])),
     "members": ["util.transform.toElasticsearchQueryDSL"],
-    "extensions": sorted(set(SURFACE["extensions"]) - {"evictFromApiCache"}),
+    "extensions": sorted(
+        set(SURFACE["extensions"])
+        - {
+            "evictFromApiCache",
+            "setSubscriptionFilter",
+            "setSubscriptionInvalidationFilter",
+            "invalidateSubscriptions",
+        }
+    ),
     "modules": ["@aws-appsync/utils/rds", "@aws-appsync/utils/ai"],
 }
 

@@ -40,6 +40,7 @@ from graphql import (
 )
 from graphql.language import DirectiveNode
 
+from local.appsync.filters import NO_EXTENSIONS, Extensions, Invalidation
 from local.appsync.specs import ResolverSpec
 
 log = logging.getLogger("local.appsync")
@@ -89,10 +90,16 @@ def unauthorized(type_name: str, field_name: str) -> AppSyncError:
     )
 
 
-# (spec, arguments, caller, source, info, headers) -> (value, error entries)
-ResolverRunner = Callable[..., tuple[Any, list[dict[str, Any]]]]
+# (spec, arguments, caller, source, info, headers) -> (value, error entries[, extensions])
+ResolverRunner = Callable[..., tuple[Any, ...]]
 PolicyCheck = Callable[[Caller, str, str], bool]
 MutationListener = Callable[[str, dict[str, Any]], None]
+InvalidationListener = Callable[[Invalidation], None]
+
+
+def _unpack(ran: tuple[Any, ...]) -> tuple[Any, list[dict[str, Any]], Extensions]:
+    value, errors, *rest = ran
+    return value, errors, rest[0] if rest else NO_EXTENSIONS
 
 
 @dataclass(frozen=True)
@@ -106,6 +113,7 @@ class _Request:
     caller: Caller
     headers: dict[str, str]
     extra_errors: list[dict[str, Any]] = field(default_factory=list)
+    invalidations: list[Invalidation] = field(default_factory=list)
 
 
 class AppSyncExecutor:
@@ -131,6 +139,7 @@ class AppSyncExecutor:
         self._depth_limit = query_depth_limit
         self._introspection = introspection
         self._listeners: list[MutationListener] = []
+        self._invalidation_listeners: list[InvalidationListener] = []
         self._listeners_lock = threading.Lock()
         self._rules = _field_rules(self.schema, default_mode)
         # Parsed and validated documents by (query text, operation name): clients send the same
@@ -150,6 +159,11 @@ class AppSyncExecutor:
         """Called with (mutation field name, the field's result) after each successful mutation."""
         with self._listeners_lock:
             self._listeners.append(listener)
+
+    def add_invalidation_listener(self, listener: InvalidationListener) -> None:
+        """Called with each `extensions.invalidateSubscriptions` of a successful mutation."""
+        with self._listeners_lock:
+            self._invalidation_listeners.append(listener)
 
     def field_rule(self, type_name: str, field_name: str) -> FieldRule:
         return self._rules[(type_name, field_name)]
@@ -241,6 +255,11 @@ class AppSyncExecutor:
             body["errors"] = all_errors
         if operation.operation == OperationType.MUTATION and result.data:
             self._notify(operation, result.data)
+            with self._listeners_lock:
+                invalidation_listeners = list(self._invalidation_listeners)
+            for invalidation in request.invalidations:
+                for invalidate in invalidation_listeners:
+                    invalidate(invalidation)
         return body
 
     def subscription_fields(self, document: DocumentNode) -> list[FieldNode]:
@@ -251,11 +270,11 @@ class AppSyncExecutor:
 
     def run_root_resolver(
         self, caller: Caller, type_name: str, field_name: str, arguments: dict[str, Any]
-    ) -> tuple[Any, list[dict[str, Any]]]:
+    ) -> tuple[Any, list[dict[str, Any]], Extensions]:
         """Run a root field's resolver outside graphql execution (subscription handshakes)."""
         spec = self._resolvers.get((type_name, field_name))
         if spec is None:
-            return None, []
+            return None, [], NO_EXTENSIONS
         info = {
             "fieldName": field_name,
             "parentTypeName": type_name,
@@ -263,7 +282,7 @@ class AppSyncExecutor:
             "selectionSetList": [],
             "selectionSetGraphQL": "",
         }
-        return self._run_resolver(spec, arguments, caller, None, info, {})
+        return _unpack(self._run_resolver(spec, arguments, caller, None, info, {}))
 
     # -- graphql-core hooks ----------------------------------------------------------------
 
@@ -291,9 +310,12 @@ class AppSyncExecutor:
                 return source.get(info.field_name)
             return getattr(source, info.field_name, None)
         request: _Request = info.context
-        value, errors = self._run_resolver(
+        ran = self._run_resolver(
             spec, args, request.caller, source, _info_dict(info), request.headers
         )
+        value, errors, extensions = _unpack(ran)
+        if info.parent_type is self.schema.mutation_type:
+            request.invalidations.extend(extensions.invalidations)
         if errors and value is None:
             first, *rest = errors
             request.extra_errors.extend(_with_path(e, info) for e in rest)

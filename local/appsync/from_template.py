@@ -57,7 +57,7 @@ USED = {
     },
     SCHEMA: {"ApiId", "Definition"},
     API_KEY: {"ApiId", "Expires"},
-    DATA_SOURCE: {"ApiId", "Name", "Type", "DynamoDBConfig"},
+    DATA_SOURCE: {"ApiId", "Name", "Type", "DynamoDBConfig", "LambdaConfig"},
     FUNCTION: {"ApiId", "Name", "DataSourceName", "Code", "CodeS3Location", "Runtime"},
     RESOLVER: {
         "ApiId",
@@ -132,7 +132,16 @@ def read_appsync(
     )
     introspection = api.get("IntrospectionConfig", "ENABLED") == "ENABLED"
     env = _environment(api_id, api.get("EnvironmentVariables") or {})
-    pool = api.get("UserPoolConfig", {})
+    # Cognito as the default mode has UserPoolConfig on the API; as an additional mode, on its
+    # AdditionalAuthenticationProviders entry (which has no DefaultAction).
+    pool: dict[str, Any] = api.get("UserPoolConfig") or next(
+        (
+            p.get("UserPoolConfig", {})
+            for p in api.get("AdditionalAuthenticationProviders", [])
+            if p["AuthenticationType"] == "AMAZON_COGNITO_USER_POOLS"
+        ),
+        {},
+    )
     if pool.get("DefaultAction", "ALLOW") != "ALLOW":
         raise TemplateError(
             f"{api_id}: UserPoolConfig.DefaultAction {pool['DefaultAction']} is not emulated"
@@ -220,7 +229,13 @@ def _properties(
     return resolved
 
 
-def _code(assembly: Assembly, logical_id: str, props: dict[str, Any]) -> str:
+def _code(
+    assembly: Assembly, logical_id: str, props: dict[str, Any], source: DataSourceSpec | None
+) -> str | None:
+    """The APPSYNC_JS code; None for a direct Lambda resolver (a Lambda source, no code)."""
+    direct = not ({"Code", "CodeS3Location", "Runtime"} & set(props))
+    if direct and source is not None and source.type == "AWS_LAMBDA":
+        return None
     if "Code" in props:
         return str(props["Code"])
     location = props.get("CodeS3Location")
@@ -240,6 +255,11 @@ def _data_sources(
             spec = DataSourceSpec(name, "AMAZON_DYNAMODB", props["DynamoDBConfig"]["TableName"])
         elif kind == "NONE":
             spec = DataSourceSpec(name, "NONE")
+        elif kind == "AWS_LAMBDA":
+            arn = props.get("LambdaConfig", {}).get("LambdaFunctionArn")
+            if not arn:
+                raise TemplateError(f"{logical_id}: AWS_LAMBDA data source without LambdaConfig")
+            spec = DataSourceSpec(name, "AWS_LAMBDA", function_arn=str(arn))
         else:
             raise TemplateError(f"{logical_id}: data source type {kind} is not emulated locally")
         sources[name] = spec
@@ -258,10 +278,9 @@ def _functions(
         # The function id is its logical id locally; register it before resolving references.
         physical_ids[logical_id] = {"Ref": logical_id, "FunctionId": logical_id}
         props = _properties(assembly, resolver, FUNCTION, logical_id)
+        source = sources[props["DataSourceName"]]
         functions[logical_id] = FunctionSpec(
-            name=props["Name"],
-            code=_code(assembly, logical_id, props),
-            data_source=sources[props["DataSourceName"]],
+            name=props["Name"], code=_code(assembly, logical_id, props, source), data_source=source
         )
     return functions
 
@@ -277,14 +296,16 @@ def _resolvers(
         props = _properties(assembly, resolver, RESOLVER, logical_id)
         kind = props.get("Kind", "UNIT")
         key = (props["TypeName"], props["FieldName"])
-        code = _code(assembly, logical_id, props)
         if kind == "PIPELINE":
             ids = props.get("PipelineConfig", {}).get("Functions", [])
+            code = _code(assembly, logical_id, props, None)
             specs[key] = ResolverSpec(
                 *key, "PIPELINE", code, None, tuple(functions[i] for i in ids)
             )
         else:
-            specs[key] = ResolverSpec(*key, "UNIT", code, sources[props["DataSourceName"]])
+            source = sources[props["DataSourceName"]]
+            code = _code(assembly, logical_id, props, source)
+            specs[key] = ResolverSpec(*key, "UNIT", code, source)
     return specs
 
 

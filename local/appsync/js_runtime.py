@@ -41,6 +41,7 @@ from typing import Any
 import quickjs
 
 from local.appsync import time_format
+from local.appsync.filters import NO_EXTENSIONS, Extensions
 
 UTILS_MODULE = "@aws-appsync/utils"
 ALLOWED_IMPORTS = frozenset({"util", "runtime", "extensions"})
@@ -136,6 +137,8 @@ class Outcome:
     stash: dict[str, Any] = field(default_factory=dict)
     # The handler threw (e.g. called a member the runtime lacks): "TypeError: not a function".
     runtime_error: str | None = None
+    # What the handler asked of `extensions` (subscription filters, invalidations).
+    extensions: Extensions = NO_EXTENSIONS
 
 
 @dataclass(frozen=True)
@@ -335,6 +338,7 @@ def _outcome(raw: dict[str, Any]) -> Outcome:
         runtime_error=f"{runtime_error['name']}: {runtime_error['message']}"
         if runtime_error
         else None,
+        extensions=Extensions.from_raw(raw.get("extensions")),
     )
 
 

@@ -50,6 +50,11 @@ HEADER_PROTOCOL_PREFIX = "header-"
 CONNECT_SUFFIX = "/connect"
 REALTIME_SUFFIX = "/realtime"  # where clients connect on a custom domain
 NOT_AUTHORIZED = "Valid authorization header not provided."
+# What a subscriber hears when the local runtime itself failed (details in the runner's log).
+LOCAL_FAILURE = {
+    "errorType": "LocalRuntimeError",
+    "message": "The local AppSync could not start this subscription; the runner's log says why.",
+}
 INIT_TIMEOUT_CLOSE = 4408  # graphql-ws convention; AppSync does not document its own
 
 
@@ -340,9 +345,13 @@ class Connection:
 
     async def _start(self, subscription_id: str, payload: dict[str, Any]) -> None:
         loop = asyncio.get_running_loop()
-        prepared = await loop.run_in_executor(
-            self.endpoint.pool, self._prepare, subscription_id, payload
-        )
+        try:
+            prepared: Subscription | list[dict[str, Any]] = await loop.run_in_executor(
+                self.endpoint.pool, self._prepare, subscription_id, payload
+            )
+        except Exception:  # a failure of the local runtime: answer, never leave it hanging
+            log.exception("subscription %s could not be prepared", subscription_id)
+            prepared = [LOCAL_FAILURE]
         if subscription_id not in self.pending or self._closing:
             return  # stopped or disconnected while the resolver ran
         self.pending.discard(subscription_id)
@@ -437,7 +446,7 @@ def _subscribe(
         arguments = get_argument_values(root.fields[field_name], node, coerced)
     except GraphQLError as error:
         return [_graphql_error(error)]
-    _value, resolver_errors = executor.run_root_resolver(
+    _value, resolver_errors, extensions = executor.run_root_resolver(
         caller, SUBSCRIPTION, field_name, arguments
     )
     if resolver_errors:
@@ -453,6 +462,8 @@ def _subscribe(
         arguments=dict(arguments),
         fragments=fragments,
         variables=coerced,
+        filter=extensions.subscription_filter,
+        invalidation_filter=extensions.invalidation_filter,
     )
 
 

@@ -11,6 +11,10 @@ error entry ({message, errorType, data, errorInfo}) is reported. So does a handl
 are collected and reported alongside the value. `runtime.earlyReturn` skips what AppSync
 skips. A data source failure reaches the response handler as ctx.error; AppSync reports
 nothing unless the handler raises it, and so does this executor.
+On an AWS_LAMBDA data source a resolver or function without code is a direct Lambda resolver
+(lambda_source.py): the function gets AppSync's context event and its error is the field's.
+What the handlers ask of `extensions` (subscription filters, invalidations) is collected for
+the caller: `run` returns it with the value.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from local.appsync.dynamodb import DynamoDbSource, UnsupportedRequest
+from local.appsync.filters import MAX_INVALIDATIONS, NO_EXTENSIONS, Extensions
 from local.appsync.index_view import LaggingIndexes
 from local.appsync.js_runtime import (
     RUNTIME_ERROR_TYPE,
@@ -29,6 +34,12 @@ from local.appsync.js_runtime import (
     JsRuntime,
     Outcome,
     make_context,
+)
+from local.appsync.lambda_source import (
+    DirectLambdaError,
+    LambdaFunction,
+    LambdaSource,
+    direct_event,
 )
 from local.appsync.specs import DataSourceSpec, ResolverSpec
 
@@ -53,6 +64,15 @@ class Resolution(NamedTuple):
     errors: list[dict[str, Any]]
 
 
+@dataclass(frozen=True)
+class Run:
+    """One resolver execution's result: the value, the field's errors, the extensions asked."""
+
+    value: Any
+    errors: list[dict[str, Any]]
+    extensions: Extensions = NO_EXTENSIONS
+
+
 class _Aborted(Exception):
     """util.error or util.unauthorized ended the resolver."""
 
@@ -64,6 +84,7 @@ class _Run:
     call: FieldCall
     stash: dict[str, Any] = field(default_factory=dict)
     errors: list[dict[str, Any]] = field(default_factory=list)
+    extensions: Extensions = NO_EXTENSIONS
 
     def invoke(self, module: JsModule, handler: str, **ctx_parts: Any) -> Outcome:
         ctx = make_context(
@@ -78,6 +99,7 @@ class _Run:
         )
         outcome = module.call(handler, ctx, self.call.auth_type)
         self.stash = outcome.stash
+        self.extensions = self.extensions.then(outcome.extensions)
         self.errors.extend(error.to_entry() for error in outcome.appended_errors)
         if outcome.error is not None:
             self.errors.append(outcome.error.to_entry())
@@ -100,38 +122,84 @@ class ResolverExecutor:
     """Executes ResolverSpecs against one JsRuntime and one DynamoDB client."""
 
     def __init__(
-        self, runtime: JsRuntime, dynamodb_client: Any, indexes: LaggingIndexes | None = None
+        self,
+        runtime: JsRuntime,
+        dynamodb_client: Any,
+        indexes: LaggingIndexes | None = None,
+        lambdas: Mapping[str, LambdaFunction] | None = None,
     ) -> None:
         self._runtime = runtime
         self._dynamodb = dynamodb_client
         self._indexes = indexes
+        self._lambdas = dict(lambdas or {})  # function ARN -> how to invoke it
 
     def execute(self, spec: ResolverSpec, call: FieldCall) -> Resolution:
+        result = self.run(spec, call)
+        return Resolution(result.value, result.errors)
+
+    def run(self, spec: ResolverSpec, call: FieldCall) -> Run:
+        """Execute the resolver; its value, errors and what it asked of `extensions`."""
         run = _Run(call)
         try:
             value = self._unit(spec, run) if spec.kind == "UNIT" else self._pipeline(spec, run)
         except _Aborted:
-            return Resolution(None, run.errors)
-        return Resolution(value, run.errors)
+            value = None
+        extensions = run.extensions
+        if len(extensions.invalidations) > MAX_INVALIDATIONS:
+            # The extensions reference: more than five invalidateSubscriptions calls in one
+            # request is a GraphQL error.
+            run.errors.append(
+                {
+                    "message": f"At most {MAX_INVALIDATIONS} invalidateSubscriptions calls are "
+                    "allowed in one request",
+                    "errorType": "BadRequestException",
+                    "data": None,
+                    "errorInfo": None,
+                }
+            )
+            extensions = Extensions(extensions.subscription_filter, extensions.invalidation_filter)
+        return Run(value, run.errors, extensions)
 
     def _unit(self, spec: ResolverSpec, run: _Run) -> Any:
         if spec.data_source is None:
             raise ValueError(f"{spec.type_name}.{spec.field_name}: UNIT resolver without source")
+        if spec.code is None:
+            return self._direct(spec.data_source, run, prev=None)
         module = self._runtime.load(spec.code, f"{spec.type_name}.{spec.field_name}")
         return self._step(module, spec.data_source, run, prev=None).value
 
     def _pipeline(self, spec: ResolverSpec, run: _Run) -> Any:
+        if spec.code is None:
+            raise ValueError(f"{spec.type_name}.{spec.field_name}: pipeline resolver without code")
         module = self._runtime.load(spec.code, f"{spec.type_name}.{spec.field_name} (pipeline)")
         before = run.invoke(module, "request")
         previous = before.value
         if not before.early_return:
             for function in spec.functions:
+                if function.code is None:
+                    previous = self._direct(function.data_source, run, {"result": previous})
+                    continue
                 function_module = self._runtime.load(function.code, function.name)
                 step = self._step(function_module, function.data_source, run, {"result": previous})
                 previous = step.value
                 if step.early_return and step.skip_to == "END":
                     break
         return run.invoke(module, "response", prev={"result": previous}).value
+
+    def _direct(self, source: DataSourceSpec, run: _Run, prev: dict[str, Any] | None) -> Any:
+        """A direct Lambda resolver or function: AppSync's context event in, the value out."""
+        event = direct_event(run.call, run.stash, prev)
+        try:
+            return self._lambda(source).direct(event)
+        except DirectLambdaError as error:
+            run.errors.append(error.entry)
+            raise _Aborted from error
+
+    def _lambda(self, source: DataSourceSpec) -> LambdaSource:
+        function = self._lambdas.get(source.function_arn or "")
+        if source.type != "AWS_LAMBDA" or function is None:
+            raise ValueError(f"{source.name}: no local function for {source.function_arn}")
+        return LambdaSource(source.name, function)
 
     def _step(
         self, module: JsModule, source: DataSourceSpec, run: _Run, prev: dict[str, Any] | None
@@ -152,6 +220,8 @@ class ResolverExecutor:
             if unknown:
                 raise UnsupportedRequest(f"{source.name}: NONE request with {sorted(unknown)}")
             return request.get("payload"), None
+        if source.type == "AWS_LAMBDA":
+            return self._lambda(source).execute(request)
         if source.table_name is None:
             raise ValueError(f"{source.name}: AMAZON_DYNAMODB data source without a table")
         return DynamoDbSource(self._dynamodb, source.table_name, self._indexes).execute(request)

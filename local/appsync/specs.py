@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
-DataSourceType = Literal["AMAZON_DYNAMODB", "NONE"]
+DataSourceType = Literal["AMAZON_DYNAMODB", "NONE", "AWS_LAMBDA"]
 
 
 @dataclass(frozen=True)
@@ -19,12 +19,14 @@ class DataSourceSpec:
     name: str
     type: DataSourceType
     table_name: str | None = None  # physical table name, for AMAZON_DYNAMODB
+    function_arn: str | None = None  # the function's ARN, for AWS_LAMBDA
 
 
 @dataclass(frozen=True)
 class FunctionSpec:
     name: str
-    code: str  # APPSYNC_JS source of the pipeline function
+    # APPSYNC_JS source of the pipeline function; None: a direct Lambda function (AWS_LAMBDA)
+    code: str | None
     data_source: DataSourceSpec
 
 
@@ -33,7 +35,9 @@ class ResolverSpec:
     type_name: str
     field_name: str
     kind: Literal["UNIT", "PIPELINE"]
-    code: str  # APPSYNC_JS source (unit resolver, or the pipeline's before/after handlers)
+    # APPSYNC_JS source (unit resolver, or the pipeline's before/after handlers); None: a
+    # direct Lambda resolver (a UNIT resolver on an AWS_LAMBDA data source without code)
+    code: str | None
     data_source: DataSourceSpec | None = None  # UNIT only
     functions: tuple[FunctionSpec, ...] = field(default_factory=tuple)  # PIPELINE only
 
@@ -42,7 +46,9 @@ def resolver_code(resolvers: Iterable[ResolverSpec]) -> list[tuple[str, str]]:
     """(name, code) of every resolver and pipeline function, each function once."""
     units: dict[str, str] = {}
     for spec in resolvers:
-        units[f"resolver {spec.type_name}.{spec.field_name}"] = spec.code
+        if spec.code is not None:
+            units[f"resolver {spec.type_name}.{spec.field_name}"] = spec.code
         for function in spec.functions:
-            units[f"function {function.name}"] = function.code
+            if function.code is not None:
+                units[f"function {function.name}"] = function.code
     return list(units.items())

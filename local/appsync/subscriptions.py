@@ -42,6 +42,7 @@ from graphql import (
 from graphql.execution.values import VariableValues, get_directive_values
 
 from local.appsync.executor import AppSyncExecutor, Caller
+from local.appsync.filters import Invalidation, filter_matches
 
 log = logging.getLogger("local.appsync.realtime")
 
@@ -69,6 +70,9 @@ class Subscription:
     arguments: dict[str, Any]
     fragments: dict[str, FragmentDefinitionNode] = field(default_factory=dict)
     variables: VariableValues | None = None
+    # extensions.setSubscriptionFilter / setSubscriptionInvalidationFilter of its resolver
+    filter: dict[str, Any] | None = None
+    invalidation_filter: dict[str, Any] | None = None
 
     @property
     def field_name(self) -> str:
@@ -80,7 +84,10 @@ class Subscription:
         return node.alias.value if node.alias else node.name.value
 
     def matches(self, result: dict[str, Any]) -> bool:
-        """Every argument given equals the same-named field of the mutation's result."""
+        """The resolver's enhanced filter holds, or (without one) every argument given equals
+        the same-named field of the mutation's result."""
+        if self.filter is not None:
+            return filter_matches(self.filter, result)
         for name, expected in self.arguments.items():
             if expected is None:
                 continue
@@ -120,6 +127,7 @@ class SubscriptionRegistry:
         self._all: dict[tuple[int, str], Subscription] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
         executor.add_mutation_listener(self.publish)
+        executor.add_invalidation_listener(self.invalidate)
 
     # -- registration (event loop only) ---------------------------------------------------
 
@@ -166,6 +174,29 @@ class SubscriptionRegistry:
             loop.call_soon_threadsafe(self._fan_out, mutation_field, result)
         except RuntimeError:  # the loop closed between the check and the call
             log.debug("event of %s dropped: the event loop is closed", mutation_field)
+
+    def invalidate(self, invalidation: Invalidation) -> None:
+        """Invalidation listener: safe from any thread, never blocks the caller."""
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            return
+        try:
+            loop.call_soon_threadsafe(self._invalidate, invalidation)
+        except RuntimeError:
+            log.debug("invalidation of %s dropped: the loop is closed", invalidation)
+
+    def _invalidate(self, invalidation: Invalidation) -> None:
+        """End the subscriptions of that field whose invalidation filter matches the payload:
+        AppSync unsubscribes them and sends `complete` (the developer guide, "Unsubscribing
+        WebSocket connections using filters")."""
+        for subscription in list(self._all.values()):
+            if (
+                subscription.field_name == invalidation.subscription_field
+                and subscription.invalidation_filter is not None
+                and filter_matches(subscription.invalidation_filter, invalidation.payload)
+            ):
+                self.remove(subscription.subscriber, subscription.id)
+                subscription.subscriber.offer({"type": "complete", "id": subscription.id})
 
     def _fan_out(self, mutation_field: str, result: dict[str, Any]) -> None:
         for subscription in list(self._by_mutation.get(mutation_field, {}).values()):

@@ -14,6 +14,7 @@ from local.rest.routes import (
     MockResponse,
     Model,
     RestRoutes,
+    read_all_rest_routes,
     read_rest_routes,
 )
 
@@ -30,6 +31,7 @@ __all__ = [
     "RestRoutes",
     "cognito_authorize",
     "create_rest_app",
+    "read_all_rest_routes",
     "read_rest_routes",
     "render_claims",
 ]

@@ -138,6 +138,15 @@ class RestRoutes:
         return frozenset(m.function_id for m in self.methods if m.function_id is not None)
 
 
+def read_all_rest_routes(assembly: Assembly, resolver: Resolver) -> list[RestRoutes]:
+    """Every REST API of the stack (none is fine), in logical id order."""
+    apis = assembly.resources(f"{_API}RestApi")
+    return [
+        _Reader(assembly, resolver, api_id, api.get("Properties", {})).read()
+        for api_id, api in sorted(apis.items())
+    ]
+
+
 def read_rest_routes(assembly: Assembly, resolver: Resolver) -> RestRoutes:
     """Read the single REST API of the stack; raise `TemplateError` for what cannot run."""
     apis = assembly.resources(f"{_API}RestApi")

@@ -26,7 +26,7 @@ const onlyEmulated = {
         const from = node.source.value;
         if (notEmulated.modules.includes(from)) {
           context.report({ node, message: `the built-in module '${from}' is not emulated locally` });
-        } else if (from !== '@aws-appsync/utils') {
+        } else if (from !== '@aws-appsync/utils' && from !== '@aws-appsync/utils/dynamodb') {
           context.report({
             node,
             message: `import from '${from}': APPSYNC_JS code may import only AppSync's built-in modules (bundle other code first)`,

@@ -11,7 +11,12 @@ var __appsync_state = {
   fieldName: null,
   parentTypeName: null,
   appendedErrors: [],
+  extensions: null,
 };
+
+function __appsync_no_extensions() {
+  return { subscriptionFilter: null, invalidationFilter: null, invalidations: [] };
+}
 
 var __APPSYNC_ABORT = '__appsyncAbort';
 
@@ -83,13 +88,15 @@ var console = {
 };
 
 // Runs one handler of one module. Returns a JSON string:
-// {value, error, runtimeError, notEmulated, appendedErrors, earlyReturn, skipTo, stash}.
+// {value, error, runtimeError, notEmulated, appendedErrors, earlyReturn, skipTo, stash,
+// extensions}.
 function __appsync_invoke(moduleId, handlerName, ctxJson, stateJson) {
   var state = JSON.parse(stateJson);
   __appsync_state.authType = state.authType;
   __appsync_state.fieldName = state.fieldName;
   __appsync_state.parentTypeName = state.parentTypeName;
   __appsync_state.appendedErrors = [];
+  __appsync_state.extensions = __appsync_no_extensions();
   var ctx = JSON.parse(ctxJson);
   ctx.args = ctx.arguments;
   var outcome = {
@@ -121,5 +128,6 @@ function __appsync_invoke(moduleId, handlerName, ctxJson, stateJson) {
   }
   outcome.appendedErrors = __appsync_state.appendedErrors;
   outcome.stash = ctx.stash;
+  outcome.extensions = __appsync_state.extensions;
   return JSON.stringify(outcome);
 }

@@ -219,9 +219,49 @@ var __runtime = {
   },
 };
 
+// The subscription extensions record what the handler asked for; the executor acts on it after
+// the handler returns (AppSync developer guide, "Enhanced subscription filtering" and
+// "Unsubscribing WebSocket connections using filters").
+function __extension_filter(name, filter) {
+  if (!filter || typeof filter !== 'object' || !Array.isArray(filter.filterGroup)) {
+    throw new TypeError(
+      'extensions.' + name + ' expects a filter from util.transform.toSubscriptionFilter',
+    );
+  }
+  return JSON.parse(JSON.stringify(filter));
+}
+
 var __extensions = {
   // The local endpoint has no resolver cache, so there is never anything to evict.
   evictFromApiCache: function () {},
+  setSubscriptionFilter: function (filter) {
+    __appsync_state.extensions.subscriptionFilter = __extension_filter(
+      'setSubscriptionFilter',
+      filter,
+    );
+  },
+  setSubscriptionInvalidationFilter: function (filter) {
+    __appsync_state.extensions.invalidationFilter = __extension_filter(
+      'setSubscriptionInvalidationFilter',
+      filter,
+    );
+  },
+  invalidateSubscriptions: function (invalidation) {
+    if (
+      !invalidation ||
+      typeof invalidation.subscriptionField !== 'string' ||
+      typeof invalidation.payload !== 'object' ||
+      invalidation.payload === null
+    ) {
+      throw new TypeError(
+        'extensions.invalidateSubscriptions expects { subscriptionField: string, payload: object }',
+      );
+    }
+    __appsync_state.extensions.invalidations.push({
+      subscriptionField: invalidation.subscriptionField,
+      payload: JSON.parse(JSON.stringify(invalidation.payload)),
+    });
+  },
 };
 
 var __appsync_impl = {

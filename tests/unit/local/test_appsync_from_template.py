@@ -134,8 +134,67 @@ def test_a_vtl_resolver_is_refused(tmp_path: Path):
 
 
 def test_another_data_source_type_is_refused(tmp_path: Path):
-    with pytest.raises(TemplateError, match="AWS_LAMBDA"):
-        read(changed(["Table", "Properties", "Type"], "AWS_LAMBDA"), tmp_path)
+    with pytest.raises(TemplateError, match="AMAZON_OPENSEARCH_SERVICE"):
+        read(changed(["Table", "Properties", "Type"], "AMAZON_OPENSEARCH_SERVICE"), tmp_path)
+
+
+FUNCTION_ARN = "arn:aws:lambda:us-east-1:123456789012:function:notes"
+
+
+def with_lambda_source(template: dict[str, Any]) -> dict[str, Any]:
+    template = copy.deepcopy(template)
+    template["Resources"]["Fn"] = {
+        "Type": "AWS::AppSync::DataSource",
+        "Properties": {
+            "ApiId": {"Fn::GetAtt": ["Api", "ApiId"]},
+            "Name": "fn",
+            "Type": "AWS_LAMBDA",
+            "LambdaConfig": {"LambdaFunctionArn": FUNCTION_ARN},
+            "ServiceRoleArn": "arn:aws:iam::123456789012:role/appsync-invokes",
+        },
+    }
+    return template
+
+
+def test_a_resolver_without_code_on_a_lambda_source_is_a_direct_lambda_resolver(tmp_path: Path):
+    # AppSync developer guide, "Direct Lambda resolvers": a resolver (or function) on a
+    # Lambda data source without code and runtime sends AppSync's context to the function.
+    template = with_lambda_source(TEMPLATE)
+    props = template["Resources"]["Ping"]["Properties"]
+    for key in ("Kind", "PipelineConfig", "Code", "Runtime"):
+        del props[key]
+    props["DataSourceName"] = {"Fn::GetAtt": ["Fn", "Name"]}
+    spec = read(template, tmp_path).resolvers[("Query", "ping")]
+    assert (spec.kind, spec.code) == ("UNIT", None)
+    assert spec.data_source is not None
+    assert (spec.data_source.type, spec.data_source.function_arn) == ("AWS_LAMBDA", FUNCTION_ARN)
+
+
+def test_a_pipeline_function_without_code_on_a_lambda_source_is_direct(tmp_path: Path):
+    template = with_lambda_source(TEMPLATE)
+    props = template["Resources"]["Step"]["Properties"]
+    del props["CodeS3Location"], props["Runtime"]
+    props["DataSourceName"] = {"Fn::GetAtt": ["Fn", "Name"]}
+    (step,) = read(template, tmp_path).resolvers[("Query", "ping")].functions
+    assert step.code is None
+    assert step.data_source.function_arn == FUNCTION_ARN
+
+
+def test_cognito_as_an_additional_mode_takes_the_providers_user_pool(tmp_path: Path):
+    # AWS::AppSync::GraphQLApi AdditionalAuthenticationProvider: a Cognito provider carries
+    # its own UserPoolConfig (CognitoUserPoolConfig, without DefaultAction).
+    template = changed(["Api", "Properties", "AuthenticationType"], "API_KEY")
+    api = template["Resources"]["Api"]["Properties"]
+    del api["UserPoolConfig"]
+    api["AdditionalAuthenticationProviders"] = [
+        {
+            "AuthenticationType": "AMAZON_COGNITO_USER_POOLS",
+            "UserPoolConfig": {"UserPoolId": "pool-2", "AppIdClientRegex": "client-2"},
+        }
+    ]
+    config = read(template, tmp_path)
+    assert (config.default_mode, config.user_pool_id) == ("API_KEY", "pool-2")
+    assert config.app_id_client_regex == "client-2"
 
 
 def test_api_environment_variables_become_ctx_env(tmp_path: Path):

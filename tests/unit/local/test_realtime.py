@@ -44,8 +44,11 @@ FAST = RealtimeSettings(
 
 
 def fake_resolver(spec, arguments, caller, source, info, headers):
-    """createTodo echoes its input as a Todo; subscriptions keep the template's owner rule."""
+    """createTodo echoes its input as a Todo; subscriptions keep the template's owner rule
+    (and the owner "crash" makes the local runtime itself fail)."""
     if spec.type_name == "Subscription":
+        if arguments.get("owner") == "crash":
+            raise RuntimeError("the local runtime failed")
         if caller.identity.get("sub") != arguments.get("owner"):
             message = f"Not Authorized to access {spec.field_name} on type Subscription"
             return None, [{"message": message, "errorType": "Unauthorized"}]
@@ -434,6 +437,20 @@ def test_subscribing_to_another_owner_is_refused_by_the_subscription_resolver():
                 ]
             },
         }
+        assert len(ep.registry) == 0
+
+    run(scenario)
+
+
+def test_a_subscription_whose_resolver_crashes_gets_an_error_instead_of_hanging():
+    # AppSync answers every `start` with start_ack or an error message (real-time WebSocket
+    # client guide); a failure of the local runtime must not leave the subscriber waiting.
+    async def scenario(ep: Endpoint) -> None:
+        client = await ep.connected()
+        answer = await client.start("sub-1", owner="crash", authorization=ep.user_header())
+        assert answer["type"] == "error"
+        assert answer["id"] == "sub-1"
+        assert answer["payload"]["errors"][0]["errorType"] == "LocalRuntimeError"
         assert len(ep.registry) == 0
 
     run(scenario)

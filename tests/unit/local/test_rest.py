@@ -21,6 +21,7 @@ from local.rest import (
     RestRoutes,
     cognito_authorize,
     create_rest_app,
+    read_all_rest_routes,
     read_rest_routes,
 )
 from local.template import Assembly, Resolver, TemplateError
@@ -222,6 +223,13 @@ def routes_from(template: dict[str, Any]) -> RestRoutes:
     assembly = Assembly(cdk_out=Path("."), stack_name="TodoStack", template=template)
     physical = {"Api": "abc123defg", "Pool": {"Ref": "us-east-1_Local", "Arn": POOL_ARN}}
     return read_rest_routes(assembly, Resolver(assembly, physical, {"AWS::Region": "us-east-1"}))
+
+
+def test_a_stack_without_a_rest_api_has_no_routes_to_serve() -> None:
+    resources = {k: v for k, v in TEMPLATE["Resources"].items() if "ApiGateway" not in v["Type"]}
+    assembly = Assembly(cdk_out=Path("."), stack_name="S", template={"Resources": resources})
+    resolver = Resolver(assembly, {}, {"AWS::Region": "us-east-1"})
+    assert read_all_rest_routes(assembly, resolver) == []
 
 
 class StubFunction:

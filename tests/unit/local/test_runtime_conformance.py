@@ -279,6 +279,17 @@ def test_the_repository_resolvers_pass_the_start_up_check():
     assert files and find_problems(files) == []
 
 
+def test_the_notebook_example_resolvers_pass_the_start_up_check():
+    # They import '@aws-appsync/utils/dynamodb' (a built-in module, developer guide "Built-in
+    # modules") and call the subscription-filter `extensions`, which the runtime emulates.
+    from pathlib import Path
+
+    resolvers = Path(__file__).resolve().parents[3] / "examples" / "notebook" / "resolvers"
+    files = [(str(p.relative_to(resolvers)), p.read_text()) for p in resolvers.rglob("*.js")]
+    assert len(files) >= 10
+    assert find_problems(files) == []
+
+
 def test_the_conformance_sample_is_broad():
     # The issue asks for at least 40 cases of what AWS lacks.
     assert len(MISSING_AT_RUN_TIME) + len(REFUSED_AT_LOAD) >= 40

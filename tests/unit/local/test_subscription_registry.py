@@ -12,6 +12,7 @@ from graphql import FieldNode, FragmentDefinitionNode, OperationDefinitionNode, 
 from graphql.execution.values import get_argument_values, get_variable_values
 
 from local.appsync.executor import COGNITO, IAM, AppSyncExecutor, Caller
+from local.appsync.filters import Invalidation
 from local.appsync.subscriptions import Subscription, SubscriptionRegistry, subscription_triggers
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -187,3 +188,40 @@ def test_removing_a_subscriber_forgets_all_its_subscriptions():
     registry.add(subscription(ON_CREATE % "id", {"o": "alice"}, inbox=inbox, subscription_id="b"))
     assert registry.remove_all(inbox) == 2
     assert len(registry) == 0
+
+
+# -- enhanced filtering and invalidation (developer guide, "Enhanced subscription filtering" and
+# "Unsubscribing WebSocket connections using filters") ----------------------------------------
+
+OWNER_IS_BOB = {
+    "filterGroup": [{"filters": [{"fieldName": "owner", "operator": "eq", "value": "bob"}]}]
+}
+
+
+def test_an_enhanced_filter_replaces_the_argument_filter():
+    sub = subscription(ON_CREATE % "id", {"o": "alice"})
+    sub.filter = OWNER_IS_BOB
+    assert not sub.matches(TODO)
+    assert sub.matches({**TODO, "owner": "bob"})
+
+
+def test_invalidation_ends_the_matching_subscriptions_with_complete():
+    registry = SubscriptionRegistry(executor())
+    inbox = Inbox()
+    ended = subscription(ON_CREATE % "id", {"o": "alice"}, inbox=inbox, subscription_id="s1")
+    ended.invalidation_filter = OWNER_IS_BOB
+    kept = subscription(ON_CREATE % "id", {"o": "alice"}, inbox=inbox, subscription_id="s2")
+    kept.invalidation_filter = {
+        "filterGroup": [{"filters": [{"fieldName": "owner", "operator": "eq", "value": "eve"}]}]
+    }
+    unfiltered = subscription(ON_CREATE % "id", {"o": "alice"}, inbox=inbox, subscription_id="s3")
+    for sub in (ended, kept, unfiltered):
+        registry.add(sub)
+
+    registry._invalidate(Invalidation("onCreateTodo", {"owner": "bob"}))
+    registry._invalidate(Invalidation("onUpdateTodo", {"owner": "eve"}))  # another field
+
+    assert inbox.messages == [{"type": "complete", "id": "s1"}]
+    assert len(registry) == 2
+    registry._fan_out("createTodo", TODO)
+    assert [m["id"] for m in inbox.messages[1:]] == ["s2", "s3"]

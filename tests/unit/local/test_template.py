@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from local.template import Assembly, Resolver, TemplateError, load_assembly
+from local.template import Assembly, Resolver, TemplateError, load_assembly, stack_name_for_stage
 
 FIXTURE = Path(__file__).parent / "fixtures" / "cdk.out"
 POOL = "TodoAuthUserPool3C7E0B8F"
@@ -184,3 +184,27 @@ def test_an_unsupported_intrinsic_is_named_with_its_place(assembly: Assembly) ->
 def test_plain_values_are_returned_unchanged(assembly: Assembly) -> None:
     value = {"A": [1, True, "x"], "B": {"C": None}}
     assert resolver(assembly).resolve(value) == value
+
+
+def _manifest(tmp_path: Path, *names: str) -> Path:
+    artifacts = {
+        name: {"type": "aws:cloudformation:stack", "properties": {"templateFile": f"{name}.json"}}
+        for name in names
+    }
+    (tmp_path / "manifest.json").write_text(json.dumps({"artifacts": artifacts}))
+    return tmp_path
+
+
+def test_the_stage_picks_the_stack_named_after_it_whatever_the_app(tmp_path: Path):
+    # `python -m local --stage beta` serves any app's stack, not one app's naming.
+    cdk_out = _manifest(tmp_path, "NotesApp-dev", "NotesApp-beta")
+    assert stack_name_for_stage(cdk_out, "beta") == "NotesApp-beta"
+
+
+def test_a_single_stack_is_served_whatever_its_name(tmp_path: Path):
+    assert stack_name_for_stage(_manifest(tmp_path, "NotebookApp"), "dev") == "NotebookApp"
+
+
+def test_an_ambiguous_stage_asks_for_the_stack_by_name(tmp_path: Path):
+    with pytest.raises(TemplateError, match="--stack"):
+        stack_name_for_stage(_manifest(tmp_path, "A", "B"), "dev")
