@@ -1,36 +1,91 @@
-"""`python -m local`: run the synthesized stack on 127.0.0.1 until Ctrl-C or SIGTERM."""
+"""`python -m local`: run the synthesized stack on 127.0.0.1 until Ctrl-C or SIGTERM.
 
+Users, groups, todos and the token-signing key are kept in --state-dir (default .local/), so a
+restart finds them again and tokens issued before it stay valid; `make reset` deletes it, and
+--ephemeral runs without reading or writing it.
+"""
+
+# Only the standard library is imported before main() runs: a Ctrl-C during the slow imports
+# then ends the run with one line, and `--help` works without the virtual environment's packages.
 from __future__ import annotations
 
 import argparse
 import asyncio
+import errno
 import logging
 import signal
+import socket
 import sys
 import time
 from pathlib import Path
 
-from local.lambda_pool import InvocationError
-from local.stack import LocalStack, Settings, write_outputs
-from local.template import TemplateError
+HOST = "127.0.0.1"
+# Each port: (option, the `make up` variable that sets it, what listens there).
+PORTS = {
+    "rest_port": ("--rest-port", "REST_PORT", "the REST API"),
+    "graphql_port": ("--graphql-port", "GRAPHQL_PORT", "the GraphQL API"),
+    "aws_port": ("--aws-port", "AWS_PORT", "the local AWS endpoint"),
+}
+INTERRUPTED = 130  # the shell's code for a run ended by Ctrl-C
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m local", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m local",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--cdk-out", type=Path, default=Path("cdk.out"))
     parser.add_argument("--stage", default="dev", help="picks the stack TodoApp-<stage>")
     parser.add_argument("--stack", help="stack name (overrides --stage)")
     parser.add_argument("--region", default="us-east-1")
     parser.add_argument("--outputs", type=Path, default=Path("local-outputs.json"))
-    parser.add_argument("--aws-port", type=int, default=4566)
-    parser.add_argument("--graphql-port", type=int, default=4000)
-    parser.add_argument("--rest-port", type=int, default=3000)
+    parser.add_argument("--aws-port", type=int, default=4566, help="0 picks a free port")
+    parser.add_argument("--graphql-port", type=int, default=4000, help="0 picks a free port")
+    parser.add_argument("--rest-port", type=int, default=3000, help="0 picks a free port")
     parser.add_argument("--lambda-workers", type=int, default=4)
+    parser.add_argument(
+        "--state-dir",
+        type=Path,
+        default=Path(".local"),
+        help="where users, todos and keys survive restarts (default: .local)",
+    )
+    parser.add_argument(
+        "--ephemeral",
+        action="store_true",
+        help="start empty and keep nothing when stopped (tests use this)",
+    )
     parser.add_argument("--verbose", action="store_true")
     return parser.parse_args(argv)
 
 
+def busy_port(args: argparse.Namespace) -> str | None:
+    """One line naming the first configured port something else already listens on."""
+    for attribute, (option, variable, what) in PORTS.items():
+        port = getattr(args, attribute)
+        if port == 0:
+            continue
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind((HOST, port))
+            except OSError as error:
+                reason = "is already in use" if error.errno == errno.EADDRINUSE else str(error)
+                return (
+                    f"port {port} ({what}) on {HOST} {reason}: is another `make up` running? "
+                    f"Stop it, or choose another port with {option} N "
+                    f"(make up {variable}=N)"
+                )
+    return None
+
+
 async def serve(args: argparse.Namespace) -> int:
+    # Imported here, after main() is ready for Ctrl-C: these take most of a second.
+    from local.lambda_pool import InvocationError
+    from local.stack import LocalStack, Settings, write_outputs
+    from local.state import StateError
+    from local.template import TemplateError
+
     started = time.perf_counter()
     stack_name = args.stack or f"TodoApp-{args.stage}"
     stack = LocalStack(
@@ -42,6 +97,7 @@ async def serve(args: argparse.Namespace) -> int:
             graphql_port=args.graphql_port,
             rest_port=args.rest_port,
             lambda_workers=args.lambda_workers,
+            state_dir=None if args.ephemeral else args.state_dir,
         )
     )
     stop = asyncio.Event()
@@ -50,15 +106,20 @@ async def serve(args: argparse.Namespace) -> int:
         loop.add_signal_handler(signum, stop.set)
     try:
         outputs = await stack.start()
-    except (TemplateError, InvocationError, OSError, ValueError) as error:
+    except (TemplateError, InvocationError, StateError, OSError, ValueError) as error:
         await stack.stop()
         print(f"local stack failed to start: {error}", file=sys.stderr)
         return 1
+    if stop.is_set():  # Ctrl-C while starting: stop without announcing a ready stack
+        await stack.stop()
+        print("Local stack stopped before it was ready.", flush=True)
+        return INTERRUPTED
     write_outputs(args.outputs, stack_name, outputs)
+    kept = "nothing is kept (--ephemeral)" if args.ephemeral else f"state in {args.state_dir}/"
     print(
         f"Local stack ready in {time.perf_counter() - started:.1f}s: "
         f"REST {outputs.get('RestApiUrl')} GraphQL {outputs.get('GraphQLUrl')} "
-        f"(outputs in {args.outputs}; Ctrl-C stops)",
+        f"(outputs in {args.outputs}; {kept}; Ctrl-C stops)",
         flush=True,
     )
     try:
@@ -70,15 +131,30 @@ async def serve(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format="%(asctime)s %(name)s %(levelname)s %(message)s",
-        stream=sys.stderr,
-    )
-    for noisy in ("werkzeug", "botocore", "urllib3", "aiohttp.access"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
-    return asyncio.run(serve(args))
+    try:
+        args = parse_args(argv)
+        problem = busy_port(args)
+        if problem:
+            print(f"local stack failed to start: {problem}", file=sys.stderr)
+            return 1
+        logging.basicConfig(
+            level=logging.DEBUG if args.verbose else logging.INFO,
+            format="%(asctime)s %(name)s %(levelname)s %(message)s",
+            stream=sys.stderr,
+        )
+        for noisy in ("werkzeug", "botocore", "urllib3", "aiohttp.access"):
+            logging.getLogger(noisy).setLevel(logging.WARNING)
+        return asyncio.run(serve(args))
+    except KeyboardInterrupt:  # before serve() handles the signal itself
+        print("Interrupted before the local stack started.", file=sys.stderr)
+        return INTERRUPTED
+    except ModuleNotFoundError as error:
+        print(
+            f"local stack failed to start: {error}: run it with the project's Python "
+            "(`make up`, or .venv/bin/python -m local after `make setup`)",
+            file=sys.stderr,
+        )
+        return 1
 
 
 if __name__ == "__main__":

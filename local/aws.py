@@ -102,9 +102,15 @@ def install_signing_key(signing_key: SigningKey) -> None:
 class LocalAws:
     """moto on 127.0.0.1 for cognito-idp, dynamodb, iam and sts, with a fresh signing key."""
 
-    def __init__(self, region: str, port: int = 0, quiet: bool = True) -> None:
+    def __init__(
+        self,
+        region: str,
+        port: int = 0,
+        quiet: bool = True,
+        signing_key: SigningKey | None = None,  # a saved one keeps earlier tokens valid
+    ) -> None:
         self.region = region
-        self.signing_key = SigningKey.generate()
+        self.signing_key = signing_key or SigningKey.generate()
         self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
         self._quiet = quiet
         self.endpoint = ""
@@ -267,6 +273,7 @@ def _only(values: Mapping[str, str], what: str) -> str:
 
 
 Create = Callable[["_Provisioner", str, dict[str, Any]], dict[str, Any]]
+Restore = Callable[[str, dict[str, Any]], dict[str, Any] | None]
 
 
 @dataclass(frozen=True)
@@ -281,13 +288,16 @@ def provision(
     endpoint: str,
     region: str,
     known_ids: Mapping[str, str | Mapping[str, Any]] | None = None,
+    restore: Restore | None = None,
 ) -> LocalResources:
     """Create the template's Cognito, DynamoDB and IAM resources in moto.
 
     `known_ids` holds the physical ids of resources other parts of the runner serve (for
-    example the AppSync API's `Arn`, which IAM policies reference).
+    example the AppSync API's `Arn`, which IAM policies reference). `restore` may put back a
+    resource saved by an earlier run instead (see local/state.py): it returns that resource's
+    ids, or None to have it created.
     """
-    provisioner = _Provisioner(assembly, endpoint, region, known_ids or {})
+    provisioner = _Provisioner(assembly, endpoint, region, known_ids or {}, restore)
     provisioner.run()
     return provisioner.result
 
@@ -307,8 +317,10 @@ class _Provisioner:
         endpoint: str,
         region: str,
         known_ids: Mapping[str, str | Mapping[str, Any]],
+        restore: Restore | None = None,
     ) -> None:
         self.assembly = assembly
+        self.restore = restore
         self.region = region
         self.result = LocalResources()
         self.ids: dict[str, Any] = {
@@ -360,6 +372,13 @@ class _Provisioner:
         )
 
     def _create(self, kind: _Kind, logical_id: str, resource: dict[str, Any]) -> None:
+        restored = self.restore(logical_id, resource) if self.restore else None
+        if restored is not None:
+            self.ids[logical_id] = restored
+            record = _RESTORED_INTO.get(resource["Type"])
+            if record is not None:
+                record(self.result)[logical_id] = restored["Ref"]
+            return
         raw = resource.get("Properties", {})
         properties = self.resolver.resolve(
             {k: v for k, v in raw.items() if k in kind.applied}, f"Resources.{logical_id}"
@@ -604,6 +623,13 @@ def _log_group_ids(p: _Provisioner, logical_id: str, resource: dict[str, Any]) -
     arn = f"arn:{PARTITION}:logs:{p.region}:{DEFAULT_ACCOUNT}:log-group:{name}:*"
     return {"Ref": name, "Arn": arn}
 
+
+# Where a restored resource is recorded, as its create function records a new one.
+_RESTORED_INTO: dict[str, Callable[[LocalResources], dict[str, str]]] = {
+    "AWS::Cognito::UserPool": lambda result: result.user_pools,
+    "AWS::Cognito::UserPoolClient": lambda result: result.user_pool_clients,
+    "AWS::DynamoDB::Table": lambda result: result.tables,
+}
 
 _NOMINAL_IDS: dict[str, Callable[[_Provisioner, str, dict[str, Any]], dict[str, Any]]] = {
     "AWS::Logs::LogGroup": _log_group_ids,

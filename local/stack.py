@@ -38,6 +38,7 @@ from local.rest.authorizer import cognito_authorize
 from local.rest.gateway import Authorize, create_rest_app
 from local.rest.routes import RestRoutes, read_rest_routes
 from local.sigv4 import verify_request
+from local.state import LocalState
 from local.template import DEFAULT_ACCOUNT, Assembly, Resolver, TemplateError, load_assembly
 from local.tokens import ID_OR_ACCESS_TOKEN, CognitoTokenVerifier
 
@@ -67,6 +68,7 @@ class Settings:
     graphql_port: int = 0
     rest_port: int = 0
     lambda_workers: int = 4
+    state_dir: Path | None = None  # where users and data survive a restart; None: throw-away
 
 
 @dataclass
@@ -76,6 +78,7 @@ class LocalStack:
     executor: AppSyncExecutor | None = None
     subscriptions: SubscriptionRegistry | None = None
     _aws: LocalAws | None = None
+    _state: LocalState | None = None
     _runners: list[web.AppRunner] = field(default_factory=list)
     _pools: list[LambdaPool] = field(default_factory=list)
 
@@ -84,7 +87,11 @@ class LocalStack:
         assembly = load_assembly(s.cdk_out, s.stack_name)
         graphql_sock, graphql_base = _listen(s.host, s.graphql_port)
         rest_sock, rest_base = _listen(s.host, s.rest_port)
-        self._aws = LocalAws(s.region, port=s.aws_port).start()
+        state_dir = s.state_dir / assembly.stack_name if s.state_dir else None
+        self._state = LocalState.open(state_dir, s.region)
+        self._state.use_token_key()
+        self._aws = LocalAws(s.region, port=s.aws_port, signing_key=self._state.signing_key)
+        self._aws.start()
         endpoint = self._aws.endpoint
 
         ids: dict[str, Any] = {}
@@ -97,7 +104,10 @@ class LocalStack:
             realtime_url=f"{graphql_base.replace('http', 'ws', 1)}/graphql",
         )
         rest_api_id = _register_rest_and_functions(assembly, ids, s.region)
-        resources = provision(assembly, endpoint, s.region, known_ids=ids)
+        resources = provision(
+            assembly, endpoint, s.region, known_ids=ids, restore=self._state.restorer(assembly)
+        )
+        self._state.track(assembly, resources.physical_ids)
         ids.update(resources.physical_ids)
         resolver = Resolver(assembly, ids, pseudo_parameters(assembly, s.region))
 
@@ -141,6 +151,7 @@ class LocalStack:
             for key, output in assembly.outputs.items()
         }
         self.outputs["AwsEndpoint"] = endpoint
+        self._state.start_autosave()
         log.debug("API %s, REST %s, routes %s", api_id, rest_api_id, _route_list(routes))
         return self.outputs
 
@@ -155,6 +166,8 @@ class LocalStack:
             await pool.close()
         for runner in reversed(self._runners):
             await runner.cleanup()
+        if self._state is not None:
+            self._state.close()  # after the endpoints, so the last write is in it
         if self._aws is not None:
             self._aws.stop()
 
