@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from todo_cli.errors import CliError
@@ -23,6 +24,7 @@ class StackConfig:
     aws_endpoint: str | None = None  # local mode: cognito-idp (and sts, dynamodb) endpoint
     graphql_url: str | None = None
     graphql_realtime_url: str | None = None
+    outputs: Mapping[str, str] = field(default_factory=dict)  # every output, as written
 
     @classmethod
     def from_outputs(cls, name: str, values: dict, where: str = "the outputs") -> StackConfig:
@@ -39,6 +41,7 @@ class StackConfig:
             aws_endpoint=values.get("AwsEndpoint"),
             graphql_url=values.get("GraphQLUrl"),
             graphql_realtime_url=values.get("GraphQLRealtimeUrl"),
+            outputs={str(k): str(v) for k, v in values.items()},
         )
 
     def url(self, path: str) -> str:
@@ -61,6 +64,8 @@ def load_config(path: Path | None = None, stack: str | None = None) -> StackConf
         ) from None
     except json.JSONDecodeError as error:
         raise CliError(f"{path} is not valid JSON: {error}") from None
+    except (OSError, UnicodeDecodeError) as error:  # a directory, no permission, binary junk
+        raise CliError(f"cannot read the outputs file {path}: {_reason(error)}") from None
     if not isinstance(outputs, dict):
         raise CliError(f"{path} is not a JSON object of stacks")
     name, values = _pick_stack(outputs, stack, path)
@@ -84,3 +89,7 @@ def _pick_stack(outputs: dict[str, object], stack: str | None, path: Path) -> tu
             "choose one with --stack"
         )
     return next(iter(candidates.items()))
+
+
+def _reason(error: Exception) -> str:
+    return error.strerror if isinstance(error, OSError) and error.strerror else str(error)
