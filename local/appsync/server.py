@@ -1,5 +1,6 @@
 """The local AppSync endpoint: `POST /graphql`, and with a subscription registry the real-time
-WebSocket on the same path (`GET /graphql` with an upgrade, see realtime.py)."""
+WebSocket on the same path (`GET /graphql` with an upgrade, see realtime.py) and, for a
+browser's plain GET, the GraphQL explorer (explorer.py)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from aiohttp import web
 
 from local.appsync.auth import AuthFailure, RequestAuthenticator, unauthorized_body
 from local.appsync.executor import AppSyncExecutor
+from local.appsync.explorer import with_explorer
 from local.appsync.realtime import RealtimeEndpoint, RealtimeSettings
 from local.appsync.subscriptions import SubscriptionRegistry
 
@@ -51,7 +53,7 @@ def create_appsync_app(
             executor, authenticator, subscriptions, app[POOL_KEY], realtime_settings
         )
         app[REALTIME_KEY] = realtime
-        app.router.add_get("/graphql", realtime.handle)
+        app.router.add_get("/graphql", with_explorer(realtime.handle))
 
         async def _close_connections(app: web.Application) -> None:
             await realtime.close_all()
