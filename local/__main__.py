@@ -80,13 +80,18 @@ def busy_port(args: argparse.Namespace) -> str | None:
 
 
 async def serve(args: argparse.Namespace) -> int:
-    # Imported here, after main() is ready for Ctrl-C: these take most of a second.
+    started = time.perf_counter()
+    # Ctrl-C and SIGTERM only set `stop` from here on; a start under way finishes, then stops.
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    # Imported once Ctrl-C is handled: these take most of a second.
     from local.lambda_pool import InvocationError
     from local.stack import LocalStack, Settings, write_outputs
     from local.state import StateError
     from local.template import TemplateError
 
-    started = time.perf_counter()
     stack_name = args.stack or f"TodoApp-{args.stage}"
     stack = LocalStack(
         Settings(
@@ -100,16 +105,15 @@ async def serve(args: argparse.Namespace) -> int:
             state_dir=None if args.ephemeral else args.state_dir,
         )
     )
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
     try:
         outputs = await stack.start()
     except (TemplateError, InvocationError, StateError, OSError, ValueError) as error:
         await stack.stop()
         print(f"local stack failed to start: {error}", file=sys.stderr)
         return 1
+    except asyncio.CancelledError:  # Ctrl-C in the instant before the handlers were in place
+        await stack.stop()
+        raise
     if stop.is_set():  # Ctrl-C while starting: stop without announcing a ready stack
         await stack.stop()
         print("Local stack stopped before it was ready.", flush=True)
