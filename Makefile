@@ -62,7 +62,7 @@ setup: $(VENV)/.installed node_modules/.installed $(NODE22)/.installed
 
 # A stamp per stage; cdk.out holds one stage at a time, so a synth removes the others' stamps.
 cdk.out/.synthesized-%: $(SYNTH_INPUTS) $(VENV)/.installed node_modules/.installed $(NODE22)/.installed
-	@echo "Synthesizing stage $* into cdk.out/ (its sources changed since the last synth)..."
+	@echo "Synthesizing stage $* into cdk.out/ (first run, or its sources changed)..."
 	rm -f cdk.out/.synthesized-*
 	$(CDK) synth -c stage=$* --quiet
 	touch $@
