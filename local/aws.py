@@ -42,6 +42,8 @@ __all__ = [
 PARTITION = "aws"
 # Any non-empty values do: moto accepts every signature unless told otherwise.
 DUMMY_CREDENTIALS = {"aws_access_key_id": "local", "aws_secret_access_key": "local"}
+# Actions (the end of X-Amz-Target) that only read: no request of these changes moto's state.
+READ_ACTIONS = ("Get", "Describe", "List", "Query", "Scan", "BatchGet")
 
 
 class ProvisionError(Exception):
@@ -136,6 +138,21 @@ class LocalAws:
 
     def client(self, service: str) -> Any:
         return client(service, self.endpoint, self.region)
+
+    def observe_writes(self, on_write: Callable[[], None]) -> None:
+        """Call `on_write` after every request that may have changed state (local/state.py)."""
+        server = self._server._server  # moto's werkzeug server, which looks `app` up per request
+        assert server is not None, "start() first"
+        app = server.app
+
+        def observed(environ: dict[str, Any], start_response: Any) -> Any:
+            response = app(environ, start_response)  # moto has handled the request by now
+            action = str(environ.get("HTTP_X_AMZ_TARGET", "")).rpartition(".")[2]
+            if not action.startswith(READ_ACTIONS):
+                on_write()
+            return response
+
+        server.app = observed
 
 
 def _load_aws_managed_policies() -> None:

@@ -92,6 +92,7 @@ class LocalStack:
         self._state.use_token_key()
         self._aws = LocalAws(s.region, port=s.aws_port, signing_key=self._state.signing_key)
         self._aws.start()
+        self._aws.observe_writes(self._state.changed)
         endpoint = self._aws.endpoint
 
         ids: dict[str, Any] = {}

@@ -11,9 +11,9 @@ pool: the pool, its app clients and its groups); after an edit it starts empty, 
 CloudFormation replaces would, and the log says so once.
 
 The state is one pickle of moto's own model objects, written atomically (a temporary file,
-fsync, rename): about once a second while something changes, and on a clean stop. A crash
-loses at most the last second of writes and never leaves a half-written file. A lock file
-keeps two runners from sharing one directory.
+fsync, rename): within about a second of a request that may have changed something, and on a
+clean stop; reads cost nothing. A crash loses at most the last second of writes and never leaves
+a half-written file. A lock file keeps two runners from sharing one directory.
 """
 
 from __future__ import annotations
@@ -81,6 +81,7 @@ class LocalState:
         self._restorable: dict[str, _Unit] = {}  # member logical id -> its saved unit
         self._lock: IO[str] | None = None
         self._last_digest = ""
+        self._changed = False  # set after each write request; the saver clears it, then saves
         self._save_lock = threading.Lock()
         self._stop = threading.Event()
         self._saver: threading.Thread | None = None
@@ -150,13 +151,19 @@ class LocalState:
 
     # -- saving ------------------------------------------------------------------------------
 
+    def changed(self) -> None:
+        """A request that may have changed a pool or table has been handled."""
+        self._changed = True
+
     def start_autosave(self, interval_s: float = SAVE_INTERVAL_S) -> None:
         if not self.persistent or self._saver is not None:
             return
 
         def run() -> None:
             while not self._stop.wait(interval_s):
-                self._save_quietly()
+                if self._changed:
+                    self._changed = False  # a write finishing during the save sets it again
+                    self._save_quietly()
 
         self._saver = threading.Thread(target=run, name="local-state", daemon=True)
         self._saver.start()
@@ -195,7 +202,8 @@ class LocalState:
                 continue
             except OSError as error:
                 log.error("could not save the local state to %s: %s", self.path, error)
-                return
+                break
+        self._changed = True  # not saved: try again on the next round
 
     def _dump(self) -> bytes:
         envelope = {

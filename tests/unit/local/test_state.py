@@ -12,6 +12,7 @@ import copy
 import dataclasses
 import logging
 import os
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -66,6 +67,7 @@ def start(directory: Path | None, assembly: Assembly, runs: list[Run]) -> Run:
     state = LocalState.open(directory, REGION)
     state.use_token_key()
     aws = LocalAws(REGION, signing_key=state.signing_key).start()
+    aws.observe_writes(state.changed)
     resources = provision(
         assembly, aws.endpoint, REGION, KNOWN_IDS, restore=state.restorer(assembly)
     )
@@ -235,3 +237,24 @@ def test_a_throw_away_run_writes_nothing(tmp_path: Path, assembly, runs, monkeyp
     stop(run)
     runs.clear()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_write_is_saved_by_itself_and_reads_rewrite_nothing(tmp_path: Path, assembly, runs):
+    # GIVEN a running stack saving in the background
+    run = start(tmp_path, assembly, runs)
+    run.state.start_autosave(interval_s=0.05)
+    path = tmp_path / STATE_FILE
+    # WHEN a todo is written through the moto endpoint
+    put_todo(run, "written-by-a-request")
+    # THEN the state file soon holds it, without a stop
+    deadline = time.monotonic() + 30
+    while not (path.exists() and b"written-by-a-request" in path.read_bytes()):
+        assert time.monotonic() < deadline, "the write was never saved"
+        time.sleep(0.05)
+    # AND requests that only read leave the file alone
+    written = path.stat().st_mtime_ns
+    table = next(iter(run.resources.tables.values()))
+    run.dynamodb().scan(TableName=table)
+    run.cognito().list_users(UserPoolId=run.resources.user_pool_id)
+    time.sleep(0.5)  # ten rounds of the saver
+    assert path.stat().st_mtime_ns == written
