@@ -75,9 +75,8 @@ up: $(call SYNTHESIZED,$(STAGE))
 	@$(PY) -m local --stage $(STAGE) --rest-port $(REST_PORT) --graphql-port $(GRAPHQL_PORT) \
 		--aws-port $(AWS_PORT) --state-dir $(STATE_DIR) --outputs $(OUTPUTS)
 
-reset:
-	rm -rf $(STATE_DIR)
-	@echo "Local users, todos and keys are gone: the next make up starts empty."
+reset: $(VENV)/.installed
+	@$(PY) -m local --reset --state-dir $(STATE_DIR)
 
 # The end-to-end tests run the dev stack from cdk.out.
 test: setup $(call SYNTHESIZED,dev)

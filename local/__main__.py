@@ -55,6 +55,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         action="store_true",
         help="start empty and keep nothing when stopped (tests use this)",
     )
+    parser.add_argument(
+        "--reset",
+        action="store_true",
+        help="delete --state-dir and exit (`make reset`); refused while a stack uses it",
+    )
     parser.add_argument("--verbose", action="store_true")
     return parser.parse_args(argv)
 
@@ -134,9 +139,26 @@ async def serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def reset_state(state_dir: Path) -> int:
+    from local.state import StateError, reset
+
+    try:
+        removed = reset(state_dir)
+    except StateError as error:
+        print(f"not reset: {error}", file=sys.stderr)
+        return 1
+    if removed:
+        print(f"Removed {state_dir}/: the next make up starts with no users, todos or keys.")
+    else:
+        print(f"Nothing to reset: there is no {state_dir}/.")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     try:
         args = parse_args(argv)
+        if args.reset:
+            return reset_state(args.state_dir)
         problem = busy_port(args)
         if problem:
             print(f"local stack failed to start: {problem}", file=sys.stderr)

@@ -27,6 +27,7 @@ import logging
 import os
 import pickle
 import secrets
+import shutil
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -229,26 +230,13 @@ class LocalState:
 
     def _acquire(self) -> None:
         assert self.directory is not None
-        try:
-            self.directory.mkdir(parents=True, exist_ok=True)
-            lock = (self.directory / LOCK_FILE).open("a+", encoding="utf-8")
-        except OSError as error:
-            raise StateError(f"cannot use the state directory {self.directory}: {error}") from None
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            lock.seek(0)
-            holder = lock.read().strip() or "another process"
-            lock.close()
-            raise StateError(
-                f"another local stack (pid {holder}) is using {self.directory}: stop it first, "
-                "or run this one with --ephemeral or another --state-dir"
-            ) from None
-        lock.seek(0)
-        lock.truncate()
-        lock.write(str(os.getpid()))
-        lock.flush()
-        self._lock = lock
+        self._lock = _lock(
+            self.directory, "or run this one with --ephemeral or another --state-dir"
+        )
+        self._lock.seek(0)
+        self._lock.truncate()
+        self._lock.write(str(os.getpid()))
+        self._lock.flush()
 
     def _load(self) -> None:
         path = self.path
@@ -283,6 +271,38 @@ class LocalState:
         if envelope.get("region") != self.region:
             return f"it is for region {envelope.get('region')}, not {self.region}"
         return ""
+
+
+def reset(state_dir: Path) -> bool:
+    """Delete every stack's saved state under `state_dir`; refused while a stack is using it."""
+    if not state_dir.is_dir():
+        return False
+    locks = [_lock(lock.parent, "before resetting") for lock in state_dir.glob(f"*/{LOCK_FILE}")]
+    try:
+        shutil.rmtree(state_dir)
+    finally:
+        for lock in locks:
+            lock.close()
+    return True
+
+
+def _lock(directory: Path, advice: str) -> IO[str]:
+    """The directory's lock, held until the returned file is closed."""
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        lock = (directory / LOCK_FILE).open("a+", encoding="utf-8")
+    except OSError as error:
+        raise StateError(f"cannot use the state directory {directory}: {error}") from None
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        lock.seek(0)
+        holder = lock.read().strip() or "another process"
+        lock.close()
+        raise StateError(
+            f"another local stack (pid {holder}) is using {directory}: stop it first, {advice}"
+        ) from None
+    return lock
 
 
 def _units(assembly: Assembly) -> Iterator[_Unit]:

@@ -24,7 +24,7 @@ from moto.dynamodb.models import dynamodb_backends
 
 from local.appsync import dynamodb as appsync_dynamodb
 from local.aws import LocalAws, LocalResources, provision
-from local.state import STATE_FILE, LocalState, StateError
+from local.state import STATE_FILE, LocalState, StateError, reset
 from local.template import DEFAULT_ACCOUNT, Assembly, load_assembly
 from local.tokens import ID_OR_ACCESS_TOKEN, CognitoTokenVerifier
 
@@ -258,3 +258,18 @@ def test_a_write_is_saved_by_itself_and_reads_rewrite_nothing(tmp_path: Path, as
     run.cognito().list_users(UserPoolId=run.resources.user_pool_id)
     time.sleep(0.5)  # ten rounds of the saver
     assert path.stat().st_mtime_ns == written
+
+
+def test_reset_refuses_while_a_stack_runs_then_deletes_everything(tmp_path: Path):
+    state_dir = tmp_path / ".local"
+    held = LocalState.open(state_dir / "TodoApp-dev", REGION)
+    (state_dir / "TodoApp-dev" / STATE_FILE).write_bytes(b"saved")
+    try:
+        with pytest.raises(StateError, match="stop it first"):
+            reset(state_dir)
+        assert (state_dir / "TodoApp-dev" / STATE_FILE).exists()
+    finally:
+        held.close()
+    assert reset(state_dir) is True
+    assert not state_dir.exists()
+    assert reset(state_dir) is False  # nothing left to reset
