@@ -145,7 +145,11 @@ class LocalState:
         """After provisioning: the live pools and tables that `save` writes."""
         live = {}
         for unit in _units(assembly):
-            unit.ids = {member: physical_ids[member] for member in unit.ids}
+            if unit.root not in physical_ids:  # its Condition is false: not provisioned
+                continue
+            unit.ids = {
+                member: physical_ids[member] for member in unit.ids if member in physical_ids
+            }
             unit.model = _model(unit, self.region)
             live[unit.root] = unit
         self._live = live
