@@ -58,7 +58,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--reset",
         action="store_true",
-        help="delete --state-dir and exit (`make reset`); refused while a stack uses it",
+        help="delete the stacks' saved state in --state-dir and exit (`make reset`); "
+        "refused while a stack uses it",
     )
     parser.add_argument("--verbose", action="store_true")
     return parser.parse_args(argv)
@@ -148,9 +149,10 @@ def reset_state(state_dir: Path) -> int:
         print(f"not reset: {error}", file=sys.stderr)
         return 1
     if removed:
-        print(f"Removed {state_dir}/: the next make up starts with no users, todos or keys.")
+        names = ", ".join(f"{directory}/" for directory in removed)
+        print(f"Removed {names}: the next make up starts with no users, todos or keys.")
     else:
-        print(f"Nothing to reset: there is no {state_dir}/.")
+        print(f"Nothing to reset: no saved stack in {state_dir}/.")
     return 0
 
 

@@ -277,17 +277,20 @@ class LocalState:
         return ""
 
 
-def reset(state_dir: Path) -> bool:
-    """Delete every stack's saved state under `state_dir`; refused while a stack is using it."""
-    if not state_dir.is_dir():
-        return False
-    locks = [_lock(lock.parent, "before resetting") for lock in state_dir.glob(f"*/{LOCK_FILE}")]
+def reset(state_dir: Path) -> list[Path]:
+    """Delete each stack's saved state under `state_dir` (nothing else there); refused while a
+    stack is using it. Returns the directories removed."""
+    stacks = sorted(
+        {p.parent for name in (LOCK_FILE, STATE_FILE) for p in state_dir.glob(f"*/{name}")}
+    )
+    locks = [_lock(directory, "before resetting") for directory in stacks]
     try:
-        shutil.rmtree(state_dir)
+        for directory in stacks:
+            shutil.rmtree(directory)
     finally:
         for lock in locks:
             lock.close()
-    return True
+    return stacks
 
 
 def _lock(directory: Path, advice: str) -> IO[str]:

@@ -153,16 +153,17 @@ def test_users_groups_items_and_tokens_survive_a_restart(tmp_path: Path, assembl
     assert "IdToken" in again["AuthenticationResult"]
 
 
-def test_a_page_token_issued_before_a_restart_is_still_accepted(tmp_path: Path, assembly, runs):
-    # GIVEN a nextToken issued by the first run
+def test_page_tokens_are_signed_with_the_same_key_after_a_restart(tmp_path: Path, assembly, runs):
+    # GIVEN a run whose nextTokens are signed with its state's key
     first = start(tmp_path, assembly, runs)
-    token = appsync_dynamodb.encode_next_token({"id": {"S": "t1"}})
-    assert token is not None
+    key = appsync_dynamodb._TOKEN_KEY
+    assert key == first.state.token_key
     stop(first)  # also gives the process a new key, as a new process would have
     # WHEN the stack restarts from the saved state
     start(tmp_path, assembly, runs)
-    # THEN the token decodes to the key it was made from
-    assert appsync_dynamodb.decode_next_token(token) == {"id": {"S": "t1"}}
+    # THEN tokens are signed (and checked) with the same key, so earlier ones stay valid
+    signing_now = appsync_dynamodb._TOKEN_KEY
+    assert signing_now == key
 
 
 def test_a_pool_whose_definition_changed_starts_empty(tmp_path: Path, assembly, runs, caplog):
@@ -260,16 +261,17 @@ def test_a_write_is_saved_by_itself_and_reads_rewrite_nothing(tmp_path: Path, as
     assert path.stat().st_mtime_ns == written
 
 
-def test_reset_refuses_while_a_stack_runs_then_deletes_everything(tmp_path: Path):
+def test_reset_refuses_while_a_stack_runs_then_deletes_only_the_saved_stacks(tmp_path: Path):
     state_dir = tmp_path / ".local"
     held = LocalState.open(state_dir / "TodoApp-dev", REGION)
     (state_dir / "TodoApp-dev" / STATE_FILE).write_bytes(b"saved")
+    (state_dir / "tls").mkdir()  # something else kept in the same directory
     try:
         with pytest.raises(StateError, match="stop it first"):
             reset(state_dir)
         assert (state_dir / "TodoApp-dev" / STATE_FILE).exists()
     finally:
         held.close()
-    assert reset(state_dir) is True
-    assert not state_dir.exists()
-    assert reset(state_dir) is False  # nothing left to reset
+    assert reset(state_dir) == [state_dir / "TodoApp-dev"]
+    assert [p.name for p in state_dir.iterdir()] == ["tls"]
+    assert reset(state_dir) == []  # nothing left to reset
