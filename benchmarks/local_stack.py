@@ -89,6 +89,7 @@ def _local_stack() -> Iterator[tuple[dict[str, str], int]]:
         command = [
             sys.executable, "-m", "local", "--cdk-out", str(CDK_OUT), "--outputs",
             str(outputs_file), "--aws-port", "0", "--graphql-port", "0", "--rest-port", "0",
+            "--ephemeral",
         ]  # fmt: skip
         process = subprocess.Popen(
             command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True

@@ -43,6 +43,8 @@ __all__ = [
 PARTITION = "aws"
 # Any non-empty values do: moto accepts every signature unless told otherwise.
 DUMMY_CREDENTIALS = {"aws_access_key_id": "local", "aws_secret_access_key": "local"}
+# Actions (the end of X-Amz-Target) that only read: no request of these changes moto's state.
+READ_ACTIONS = ("Get", "Describe", "List", "Query", "Scan", "BatchGet")
 
 
 class ProvisionError(Exception):
@@ -103,9 +105,15 @@ def install_signing_key(signing_key: SigningKey) -> None:
 class LocalAws:
     """moto on 127.0.0.1 for cognito-idp, dynamodb, iam and sts, with a fresh signing key."""
 
-    def __init__(self, region: str, port: int = 0, quiet: bool = True) -> None:
+    def __init__(
+        self,
+        region: str,
+        port: int = 0,
+        quiet: bool = True,
+        signing_key: SigningKey | None = None,  # a saved one keeps earlier tokens valid
+    ) -> None:
         self.region = region
-        self.signing_key = SigningKey.generate()
+        self.signing_key = signing_key or SigningKey.generate()
         self._server = ShimmedMotoServer(region, DEFAULT_ACCOUNT, ip_address="127.0.0.1", port=port)
         self._quiet = quiet
         self.endpoint = ""
@@ -131,6 +139,25 @@ class LocalAws:
 
     def client(self, service: str) -> Any:
         return client(service, self.endpoint, self.region)
+
+    def observe_writes(self, on_write: Callable[[], None]) -> None:
+        """Call `on_write` after every request that may have changed state (local/state.py)."""
+        server = self._server._server  # moto's werkzeug server, which looks `app` up per request
+        assert server is not None, "start() first"
+        app = server.app
+
+        def observed(environ: dict[str, Any], start_response: Any) -> Any:
+            response = app(environ, start_response)  # moto has handled the request by now
+            action = str(environ.get("HTTP_X_AMZ_TARGET", "")).rpartition(".")[2]
+            if not action.startswith(READ_ACTIONS):
+                on_write()
+            return response
+
+        server.app = observed
+        # The local AppSync calls moto in process, without the server (local/inprocess.py).
+        from local import inprocess
+
+        inprocess.observe(lambda action: None if action.startswith(READ_ACTIONS) else on_write())
 
 
 def _load_aws_managed_policies() -> None:
@@ -270,6 +297,7 @@ def _only(values: Mapping[str, str], what: str) -> str:
 
 
 Create = Callable[["_Provisioner", str, dict[str, Any]], dict[str, Any]]
+Restore = Callable[[str, dict[str, Any]], dict[str, Any] | None]
 
 
 @dataclass(frozen=True)
@@ -284,13 +312,16 @@ def provision(
     endpoint: str,
     region: str,
     known_ids: Mapping[str, str | Mapping[str, Any]] | None = None,
+    restore: Restore | None = None,
 ) -> LocalResources:
     """Create the template's Cognito, DynamoDB and IAM resources in moto.
 
     `known_ids` holds the physical ids of resources other parts of the runner serve (for
-    example the AppSync API's `Arn`, which IAM policies reference).
+    example the AppSync API's `Arn`, which IAM policies reference). `restore` may put back a
+    resource saved by an earlier run instead (see local/state.py): it returns that resource's
+    ids, or None to have it created.
     """
-    provisioner = _Provisioner(assembly, endpoint, region, known_ids or {})
+    provisioner = _Provisioner(assembly, endpoint, region, known_ids or {}, restore)
     provisioner.run()
     return provisioner.result
 
@@ -310,8 +341,10 @@ class _Provisioner:
         endpoint: str,
         region: str,
         known_ids: Mapping[str, str | Mapping[str, Any]],
+        restore: Restore | None = None,
     ) -> None:
         self.assembly = assembly
+        self.restore = restore
         self.region = region
         self.result = LocalResources()
         self.ids: dict[str, Any] = {
@@ -363,6 +396,13 @@ class _Provisioner:
         )
 
     def _create(self, kind: _Kind, logical_id: str, resource: dict[str, Any]) -> None:
+        restored = self.restore(logical_id, resource) if self.restore else None
+        if restored is not None:
+            self.ids[logical_id] = restored
+            record = _RESTORED_INTO.get(resource["Type"])
+            if record is not None:
+                record(self.result)[logical_id] = restored["Ref"]
+            return
         raw = resource.get("Properties", {})
         properties = self.resolver.resolve(
             {k: v for k, v in raw.items() if k in kind.applied}, f"Resources.{logical_id}"
@@ -617,6 +657,13 @@ def _topic_ids(p: _Provisioner, logical_id: str, resource: dict[str, Any]) -> di
     arn = f"arn:{PARTITION}:sns:{p.region}:{DEFAULT_ACCOUNT}:{name}"
     return {"Ref": arn, "TopicArn": arn, "TopicName": name}
 
+
+# Where a restored resource is recorded, as its create function records a new one.
+_RESTORED_INTO: dict[str, Callable[[LocalResources], dict[str, str]]] = {
+    "AWS::Cognito::UserPool": lambda result: result.user_pools,
+    "AWS::Cognito::UserPoolClient": lambda result: result.user_pool_clients,
+    "AWS::DynamoDB::Table": lambda result: result.tables,
+}
 
 _NOMINAL_IDS: dict[str, Callable[[_Provisioner, str, dict[str, Any]], dict[str, Any]]] = {
     "AWS::Logs::LogGroup": _log_group_ids,

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import io
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import partial
 from typing import Any
 
@@ -28,6 +28,14 @@ from local.aws import DUMMY_CREDENTIALS
 
 _apps: dict[str, Flask] = {}
 _apps_lock = threading.Lock()
+# Called with each request's X-Amz-Target action after moto answered it (see observe).
+_observers: list[Callable[[str], None]] = []
+
+
+def observe(observer: Callable[[str], None]) -> None:
+    """Call `observer(action)` after every in-process request, as LocalAws.observe_writes does
+    for requests over HTTP, so saved state also follows the local AppSync's own writes."""
+    _observers.append(observer)
 
 
 def client(service: str, endpoint: str, region: str) -> Any:
@@ -72,6 +80,10 @@ def _send(app: Flask, request: AWSPreparedRequest, **_: Any) -> AWSResponse:
     app_iter, status, headers = run_wsgi_app(app, environ, buffered=True)
     content = b"".join(app_iter)
     status_code = int(status.split(" ", 1)[0])
+    target = request.headers.get("X-Amz-Target") or b""
+    action = (target.decode() if isinstance(target, bytes) else str(target)).rpartition(".")[2]
+    for observer in list(_observers):
+        observer(action)
     return AWSResponse(request.url, status_code, dict(headers.items()), _Body(content))
 
 

@@ -45,6 +45,7 @@ from local.rest.authorizer import cognito_authorize
 from local.rest.gateway import Authorize, create_rest_app
 from local.rest.routes import RestRoutes, read_all_rest_routes
 from local.sigv4 import verify_request
+from local.state import LocalState
 from local.template import DEFAULT_ACCOUNT, Assembly, Resolver, TemplateError, load_assembly
 from local.tls import LocalTls, ensure_tls
 from local.tokens import ID_OR_ACCESS_TOKEN, CognitoTokenVerifier
@@ -82,6 +83,7 @@ class Settings:
     web_dir: Path | None = None  # the web client's built files, served on web_port
     web_port: int = 0
     appsync_faults: FaultPlan | None = None  # local/appsync/faults.py; None: no faults
+    state_dir: Path | None = None  # where users and data survive a restart; None: throw-away
 
 
 @dataclass
@@ -96,6 +98,7 @@ class LocalStack:
     _aws: LocalAws | None = None
     _policies: CachedPolicySource | None = None
     _dynamodb_url: str = ""
+    _state: LocalState | None = None
     _runners: list[web.AppRunner] = field(default_factory=list)
     _pools: list[LambdaPool] = field(default_factory=list)
     _pools_by_function: dict[str, LambdaPool] = field(default_factory=dict)
@@ -106,7 +109,12 @@ class LocalStack:
         self.tls = ensure_tls(s.tls_dir) if s.tls_dir is not None else None
         scheme = "https" if self.tls else "http"
         graphql_sock, graphql_base = _listen(s.host, s.graphql_port, scheme)
-        self._aws = LocalAws(s.region, port=s.aws_port).start()
+        state_dir = s.state_dir / assembly.stack_name if s.state_dir else None
+        self._state = LocalState.open(state_dir, s.region)
+        self._state.use_token_key()
+        self._aws = LocalAws(s.region, port=s.aws_port, signing_key=self._state.signing_key)
+        self._aws.start()
+        self._aws.observe_writes(self._state.changed)
         endpoint = self._aws.endpoint
         iam = inprocess.client("iam", self._aws.endpoint, self._aws.region)
         self._policies = CachedPolicySource(IamPolicySource(iam))
@@ -132,7 +140,10 @@ class LocalStack:
             realtime_url=f"{graphql_base.replace('http', 'ws', 1)}/graphql",
         )
         rest_api_ids = _register_rest_and_functions(assembly, ids, s.region)
-        resources = provision(assembly, endpoint, s.region, known_ids=ids)
+        resources = provision(
+            assembly, endpoint, s.region, known_ids=ids, restore=self._state.restorer(assembly)
+        )
+        self._state.track(assembly, resources.physical_ids)
         ids.update(resources.physical_ids)
         resolver = Resolver(assembly, ids, pseudo_parameters(assembly, s.region))
 
@@ -198,6 +209,7 @@ class LocalStack:
                 create_web_app(s.web_dir, assembly.stack_name, self.outputs), web_sock
             )
             self.web_url += "/"
+        self._state.start_autosave()
         return self.outputs
 
     @property
@@ -216,6 +228,8 @@ class LocalStack:
             await pool.close()
         for runner in reversed(self._runners):
             await runner.cleanup()
+        if self._state is not None:
+            self._state.close()  # after the endpoints, so the last write is in it
         if self._aws is not None:
             self._aws.stop()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -11,6 +12,27 @@ from todo_cli.errors import CliError
 
 TIMEOUT = (5, 30)  # seconds to connect, seconds to read
 MAX_PAGE = 100
+# The function's title rule (lambda_src/todo_api/models.py; tests/unit/cli pins the two together).
+TITLE_MAX_CHARS = 256
+_CONTROL_OR_SURROGATE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def check_title(title: str) -> None:
+    """Refuse a title the function would refuse, with the function's own message.
+
+    API Gateway's body model stops an empty title before the function runs, with only
+    "Invalid request body"; checking here tells the user what is wrong instead.
+    """
+    trimmed = title.strip()
+    problem = None
+    if not trimmed:
+        problem = "must not be empty or only whitespace"
+    elif len(trimmed) > TITLE_MAX_CHARS:
+        problem = f"must be at most {TITLE_MAX_CHARS} characters (got {len(trimmed)})"
+    elif _CONTROL_OR_SURROGATE.search(trimmed):
+        problem = "must not contain control characters"
+    if problem:
+        raise CliError(f"Invalid input: title: {problem}.")
 
 
 class ApiError(CliError):
@@ -61,6 +83,7 @@ class TodoApi:
         return self._call("GET", f"/items/{_segment(todo_id)}")
 
     def add(self, title: str) -> dict[str, Any]:
+        check_title(title)
         return self._call("POST", "/items", json={"title": title})
 
     def update(self, todo_id: str, version: int, **changes: Any) -> dict[str, Any]:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from todo_cli.errors import CliError
@@ -23,6 +25,7 @@ class StackConfig:
     aws_endpoint: str | None = None  # local mode: cognito-idp (and sts, dynamodb) endpoint
     graphql_url: str | None = None
     graphql_realtime_url: str | None = None
+    outputs: Mapping[str, str] = field(default_factory=dict)  # every output, as written
 
     @classmethod
     def from_outputs(cls, name: str, values: dict, where: str = "the outputs") -> StackConfig:
@@ -39,6 +42,7 @@ class StackConfig:
             aws_endpoint=values.get("AwsEndpoint"),
             graphql_url=values.get("GraphQLUrl"),
             graphql_realtime_url=values.get("GraphQLRealtimeUrl"),
+            outputs={str(k): str(v) for k, v in values.items()},
         )
 
     def url(self, path: str) -> str:
@@ -61,10 +65,34 @@ def load_config(path: Path | None = None, stack: str | None = None) -> StackConf
         ) from None
     except json.JSONDecodeError as error:
         raise CliError(f"{path} is not valid JSON: {error}") from None
+    except (OSError, UnicodeDecodeError) as error:  # a directory, no permission, binary junk
+        raise CliError(f"cannot read the outputs file {path}: {_reason(error)}") from None
     if not isinstance(outputs, dict):
         raise CliError(f"{path} is not a JSON object of stacks")
     name, values = _pick_stack(outputs, stack, path)
-    return StackConfig.from_outputs(name, values, where=str(path))
+    config = StackConfig.from_outputs(name, values, where=str(path))
+    trust_local_ca(config, path)
+    return config
+
+
+# Where `make up` (python -m local --tls) keeps the certificate authority of its endpoints.
+LOCAL_CA = Path(".local") / "tls" / "ca.pem"
+_LOOPBACK_PREFIXES = ("https://127.0.0.1", "https://localhost")
+
+
+def trust_local_ca(config: StackConfig, outputs_path: Path) -> None:
+    """Trust the local stack's CA when its outputs name HTTPS loopback endpoints.
+
+    The CA sits in .local/tls/ next to the outputs file. requests, boto3 and the WebSocket
+    client read the bundle from these variables; a value the user set is left alone.
+    """
+    if not any(str(v).startswith(_LOOPBACK_PREFIXES) for v in config.outputs.values()):
+        return
+    ca = outputs_path.resolve().parent / LOCAL_CA
+    if not ca.is_file():
+        return
+    for variable in ("REQUESTS_CA_BUNDLE", "AWS_CA_BUNDLE", "SSL_CERT_FILE"):
+        os.environ.setdefault(variable, str(ca))
 
 
 def _pick_stack(outputs: dict[str, object], stack: str | None, path: Path) -> tuple[str, dict]:
@@ -84,3 +112,7 @@ def _pick_stack(outputs: dict[str, object], stack: str | None, path: Path) -> tu
             "choose one with --stack"
         )
     return next(iter(candidates.items()))
+
+
+def _reason(error: Exception) -> str:
+    return error.strerror if isinstance(error, OSError) and error.strerror else str(error)

@@ -10,6 +10,7 @@ import argparse
 import getpass
 import json
 import sys
+import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -48,7 +49,7 @@ def todo_line(todo: dict[str, Any], show_owner: bool = False) -> str:
 
 
 def cmd_signin(args: argparse.Namespace, config: StackConfig) -> int:
-    password = args.password or getpass.getpass(f"Password for {args.email}: ")
+    password = args.password or read_password(f"Password for {args.email}: ")
     session = cognito.sign_in(config, args.email, password)
     path = session_path(args, config)
     save_session(path, session)
@@ -94,7 +95,7 @@ def cmd_delete(args: argparse.Namespace, config: StackConfig) -> int:
 
 
 def cmd_create_user(args: argparse.Namespace, config: StackConfig) -> int:
-    password = args.password or getpass.getpass(f"Password for the new user {args.email}: ")
+    password = args.password or read_password(f"Password for the new user {args.email}: ")
     cognito.create_user(config, args.email, password, args.admin)
     role = "administrator" if args.admin else "user"
     Output(args.json).emit(
@@ -103,7 +104,48 @@ def cmd_create_user(args: argparse.Namespace, config: StackConfig) -> int:
     return 0
 
 
+def cmd_token(args: argparse.Namespace, config: StackConfig) -> int:
+    path = session_path(args, config)
+    session = cognito.current_session(config, path)
+    Output(args.json).emit(
+        {"idToken": session.id_token, "expiresAt": session.expires_at, "session": str(path)},
+        session.id_token,
+    )
+    return 0
+
+
+def cmd_output(args: argparse.Namespace, config: StackConfig) -> int:
+    if args.key is None:
+        Output(args.json).emit(
+            dict(config.outputs), "\n".join(f"{k} = {v}" for k, v in config.outputs.items())
+        )
+        return 0
+    if args.key not in config.outputs:
+        known = ", ".join(sorted(config.outputs))
+        raise CliError(f"stack {config.stack_name} has no output {args.key!r} (it has {known})")
+    value = config.outputs[args.key]
+    Output(args.json).emit({args.key: value}, value)
+    return 0
+
+
 # -- plumbing -------------------------------------------------------------------------------
+
+
+def read_password(prompt: str) -> str:
+    """Ask without echo on a terminal; otherwise (a pipe, a script) read one line of input."""
+    if sys.stdin is None or not sys.stdin.isatty():
+        line = sys.stdin.readline() if sys.stdin is not None else ""
+        if not line.strip():
+            raise CliError("no password given: pass --password, or type it in a terminal")
+        return line.rstrip("\r\n")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", getpass.GetPassWarning)
+            return getpass.getpass(prompt)
+    except EOFError:
+        raise CliError("no password given (the input ended): pass --password") from None
+    except getpass.GetPassWarning:
+        raise CliError("cannot ask for a password without echoing it: pass --password") from None
 
 
 def session_path(args: argparse.Namespace, config: StackConfig) -> Path:
@@ -157,6 +199,9 @@ def build_parser() -> argparse.ArgumentParser:
     delete.add_argument("id")
     delete.add_argument("--version", type=positive_int, help="fail with 409 unless current")
     command("watch", cmd_watch, "print changes to your todos as they happen (Ctrl-C stops)")
+    command("token", cmd_token, "print your ID token (for curl and the GraphQL explorer)")
+    output = command("output", cmd_output, "print a stack output, e.g. RestApiUrl (all if none)")
+    output.add_argument("key", nargs="?")
     create_user = command("create-user", cmd_create_user, "create a user (needs admin rights)")
     create_user.add_argument("--email", required=True)
     create_user.add_argument("--password", help="prompted for when omitted")

@@ -34,13 +34,16 @@ def default_session_path(client_id: str) -> Path:
 
 def save_session(path: Path, session: Session) -> None:
     """Write the tokens with mode 0600 (the directory 0700), replacing any older file."""
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    partial = path.with_name(path.name + ".tmp")
-    descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(descriptor, "w", encoding="utf-8") as file:
-        json.dump(asdict(session), file)
-    os.chmod(partial, 0o600)
-    os.replace(partial, path)
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        partial = path.with_name(path.name + ".tmp")
+        descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+            json.dump(asdict(session), file)
+        os.chmod(partial, 0o600)
+        os.replace(partial, path)
+    except OSError as error:
+        raise CliError(f"cannot save the session in {path}: {error.strerror or error}") from None
 
 
 def load_session(path: Path) -> Session:
@@ -51,6 +54,8 @@ def load_session(path: Path) -> Session:
         raise CliError("not signed in: run `todo signin --email <email>`") from None
     except (ValueError, TypeError):
         raise CliError(f"unreadable session file {path}: run `todo signin` again") from None
+    except OSError as error:  # a directory, no permission
+        raise CliError(f"cannot read the session file {path}: {error.strerror or error}") from None
 
 
 def delete_session(path: Path) -> bool:
@@ -58,4 +63,8 @@ def delete_session(path: Path) -> bool:
         path.unlink()
     except FileNotFoundError:
         return False
+    except OSError as error:
+        raise CliError(
+            f"cannot remove the session file {path}: {error.strerror or error}"
+        ) from None
     return True

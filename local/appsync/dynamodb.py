@@ -519,6 +519,12 @@ class InvalidNextToken(ValueError):
 _TOKEN_KEY = secrets.token_bytes(32)
 
 
+def use_token_key(key: bytes) -> None:
+    """Sign and check nextTokens with `key` (a saved one keeps earlier tokens valid)."""
+    global _TOKEN_KEY
+    _TOKEN_KEY = key
+
+
 def _token_mac(payload: bytes, scope: str) -> str:
     digest = hmac.new(_TOKEN_KEY, scope.encode() + b"\0" + payload, hashlib.sha256).digest()
     return base64.urlsafe_b64encode(digest).decode().rstrip("=")

@@ -291,7 +291,10 @@ class AppSyncExecutor:
     ) -> Any:
         request: _Request = info.context
         type_name, field_name = info.parent_type.name, info.field_name
-        if field_name.startswith("__"):
+        if field_name.startswith("__") or type_name.startswith("__"):
+            # Introspection (`__schema`, `__type`, `__typename` and the fields of the `__Schema`
+            # and `__Type` types) carries no auth directives: any caller the API admitted may
+            # use it where IntrospectionConfig enables it (checked in `_policy_problems`).
             return next_(root, info, **args)
         if not self.is_allowed(request.caller, type_name, field_name):
             raise unauthorized(type_name, field_name)

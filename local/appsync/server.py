@@ -7,7 +7,8 @@ aws-appsync-subscription-link append `/realtime` to any GraphQL URL that is not
 
 Answers carry AppSync's response headers: `x-amzn-RequestId` always, `x-amzn-ErrorType` on a
 request-level failure (clients read the error kind from it), and the CORS headers a browser
-needs to send the request and to read those headers."""
+needs to send the request and to read those headers.
+A browser's plain GET on the GraphQL path gets the GraphQL explorer (explorer.py)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from aiohttp import web
 
 from local.appsync.auth import AuthFailure, RequestAuthenticator, unauthorized_body
 from local.appsync.executor import AppSyncExecutor
+from local.appsync.explorer import with_explorer
 from local.appsync.faults import (
     FAULT_HEADER,
     FaultInjector,
@@ -80,7 +82,7 @@ def create_appsync_app(
             executor, authenticator, subscriptions, app[POOL_KEY], realtime_settings
         )
         app[REALTIME_KEY] = realtime
-        app.router.add_get(GRAPHQL_PATH, realtime.handle)
+        app.router.add_get(GRAPHQL_PATH, with_explorer(realtime.handle))
         app.router.add_get(REALTIME_PATH, realtime.handle)
 
         async def _close_connections(app: web.Application) -> None:

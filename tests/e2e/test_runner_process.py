@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import signal
+import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+import pytest
 import requests
 from e2e_support import CDK_OUT, ROOT, STACK_NAME
 
@@ -21,7 +23,7 @@ def test_runner_writes_outputs_prints_one_ready_line_and_stops_on_sigterm(tmp_pa
     outputs = tmp_path / "local-outputs.json"
     command = [
         sys.executable, "-m", "local", "--cdk-out", str(CDK_OUT), "--outputs", str(outputs),
-        "--aws-port", "0", "--graphql-port", "0", "--rest-port", "0",
+        "--aws-port", "0", "--graphql-port", "0", "--rest-port", "0", "--ephemeral",
     ]  # fmt: skip
     process = subprocess.Popen(
         command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
@@ -48,3 +50,56 @@ def test_runner_writes_outputs_prints_one_ready_line_and_stops_on_sigterm(tmp_pa
     assert process.returncode == 0
     assert "Local stack stopped." in remaining
     assert time.monotonic() - started < 30
+
+
+def runner(tmp_path: Path, *options: str) -> list[str]:
+    return [
+        sys.executable, "-m", "local", "--cdk-out", str(CDK_OUT),
+        "--outputs", str(tmp_path / "local-outputs.json"), "--ephemeral", *options,
+    ]  # fmt: skip
+
+
+def test_a_busy_port_is_one_line_naming_it_and_how_to_change_it(tmp_path: Path):
+    # GIVEN something already listening on the port asked for the REST API
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        # WHEN the runner is started on it
+        result = subprocess.run(
+            runner(tmp_path, "--rest-port", str(port), "--graphql-port", "0", "--aws-port", "0"),
+            cwd=ROOT, capture_output=True, text=True, timeout=60, check=False,
+        )  # fmt: skip
+    # THEN it stops at once with one line: the port, what it is for, the option and make variable
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert result.stderr.strip() == (
+        f"local stack failed to start: port {port} (the REST API) on 127.0.0.1 is already in "
+        "use: is another `make up` running? Stop it, or choose another port with --rest-port N "
+        "(make up REST_PORT=N)"
+    )
+    assert not (tmp_path / "local-outputs.json").exists()
+
+
+@pytest.mark.parametrize("after_s", [0.5, 2.0])
+def test_ctrl_c_while_starting_stops_without_a_traceback(tmp_path: Path, after_s: float):
+    # GIVEN a runner past the interpreter's own start, still importing or starting its parts
+    process = subprocess.Popen(
+        runner(tmp_path, "--rest-port", "0", "--graphql-port", "0", "--aws-port", "0"),
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    # WHEN the user presses Ctrl-C
+    time.sleep(after_s)
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=60)
+    # THEN it ends as interrupted, says so in one line, and never claims to be ready
+    assert "Traceback" not in out + err, err
+    if process.returncode == 0:  # the stack was up before the signal: a normal clean stop
+        assert out.splitlines()[-1] == "Local stack stopped."
+        return
+    assert process.returncode == 130
+    assert "Local stack ready" not in out
+    if out:  # interrupted while starting: the stack was stopped, and says so on stdout
+        assert out.splitlines() == ["Local stack stopped before it was ready."]
+    else:  # interrupted while importing: one line on stderr
+        assert err.splitlines() == ["Interrupted before the local stack started."]

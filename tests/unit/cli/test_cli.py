@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import base64
+import getpass
+import io
 import json
 import stat
+import sys
 import threading
 import time
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -18,6 +22,8 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from todo_cli.api import check_title
+from todo_cli.errors import CliError
 from todo_cli.main import main
 from todo_cli.session import Session, save_session
 
@@ -381,3 +387,174 @@ def test_an_expired_session_is_refreshed_before_the_request(
     assert token_claims(fresh["id_token"])["token_use"] == "id"
     assert fake_api.requests[0].headers["Authorization"] == fresh["id_token"]
     assert stat.S_IMODE(session.stat().st_mode) == 0o600
+
+
+# -- input the user gets wrong: one line each, nothing sent -----------------------------------
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_an_outputs_path_that_is_a_directory_is_one_error_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["list", "--outputs", str(tmp_path)])
+    assert code == 1
+    assert capsys.readouterr().err.strip() == (
+        f"error: cannot read the outputs file {tmp_path}: Is a directory"
+    )
+
+
+def test_a_session_path_that_is_a_directory_is_one_error_line(
+    tmp_path: Path, fake_api: FakeApi, capsys: pytest.CaptureFixture[str]
+) -> None:
+    outputs = write_outputs(tmp_path / "o.json", fake_api.url)
+    code = main(["list", "--outputs", str(outputs), "--session", str(tmp_path)])
+    assert code == 1
+    assert capsys.readouterr().err.strip() == (
+        f"error: cannot read the session file {tmp_path}: Is a directory"
+    )
+    assert fake_api.requests == []
+
+
+def test_signin_without_a_password_and_no_input_says_what_to_pass(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN no terminal and nothing on standard input (a script, CI)
+    monkeypatch.setattr(sys, "stdin", io.StringIO(""))
+    outputs = write_outputs(tmp_path / "o.json", "http://127.0.0.1:9/dev/")
+    # WHEN signin is asked for without --password
+    code = main(["signin", "--email", "a@example.com", "--outputs", str(outputs)])
+    # THEN one line says what to do instead of an EOFError
+    assert code == 1
+    err = capsys.readouterr().err
+    assert err.strip() == "error: no password given: pass --password, or type it in a terminal"
+
+
+def test_signin_reads_a_piped_password_without_an_echo_warning(
+    tmp_path: Path,
+    cognito: dict[str, str],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    outputs = write_outputs(tmp_path / "o.json", "http://127.0.0.1:9/dev/", **_ids(cognito))
+    base = ["--outputs", str(outputs), "--session", str(tmp_path / "s.json")]
+    main(["create-user", "--email", "p@example.com", "--password", "Secret-123", *base])
+    monkeypatch.setattr(sys, "stdin", io.StringIO("Secret-123\n"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a GetPassWarning would fail the test
+        code = main(["signin", "--email", "p@example.com", *base])
+    assert code == 0
+    assert "signed in as p@example.com" in capsys.readouterr().out
+
+
+def test_a_terminal_that_cannot_hide_the_password_is_refused_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN a terminal where getpass falls back to echoing (it warns, as its fallback does)
+    def echoing_getpass(prompt: str = "") -> str:
+        warnings.warn("Can not control echo on the terminal.", getpass.GetPassWarning, 2)
+        return "typed-in-clear"
+
+    monkeypatch.setattr(sys, "stdin", _Terminal())
+    monkeypatch.setattr(getpass, "getpass", echoing_getpass)
+    outputs = write_outputs(tmp_path / "o.json", "http://127.0.0.1:9/dev/")
+    code = main(["signin", "--email", "a@example.com", "--outputs", str(outputs)])
+    assert code == 1
+    assert capsys.readouterr().err.strip() == (
+        "error: cannot ask for a password without echoing it: pass --password"
+    )
+
+
+def test_ctrl_d_at_the_password_prompt_is_one_error_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def end_of_input(prompt: str = "") -> str:
+        raise EOFError
+
+    monkeypatch.setattr(sys, "stdin", _Terminal())
+    monkeypatch.setattr(getpass, "getpass", end_of_input)
+    outputs = write_outputs(tmp_path / "o.json", "http://127.0.0.1:9/dev/")
+    code = main(["create-user", "--email", "a@example.com", "--outputs", str(outputs)])
+    assert code == 1
+    assert capsys.readouterr().err.strip() == (
+        "error: no password given (the input ended): pass --password"
+    )
+
+
+def test_an_empty_title_gets_the_functions_message_and_sends_nothing(
+    signed_in: list[str], fake_api: FakeApi, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["add", "  ", *signed_in])
+    assert code == 1
+    assert capsys.readouterr().err.strip() == (
+        "error: Invalid input: title: must not be empty or only whitespace."
+    )
+    assert fake_api.requests == []
+
+
+@pytest.mark.parametrize("title", ["", "   ", "x" * 257, " " + "y" * 256 + " ", "a\x07b", "ok"])
+def test_the_cli_refuses_exactly_the_titles_the_function_refuses_in_its_words(title: str):
+    # The function's rule lives in lambda_src/todo_api/models.py; the CLI cannot import it.
+    from todo_api.errors import ValidationFailed
+    from todo_api.models import parse_new_todo
+
+    try:
+        parse_new_todo({"title": title})
+        expected = None
+    except ValidationFailed as error:
+        expected = str(error)
+    try:
+        check_title(title)
+        got = None
+    except CliError as error:
+        got = str(error)
+    assert got == expected
+
+
+def test_token_prints_the_saved_id_token_for_curl(
+    signed_in: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["token", *signed_in]) == 0
+    assert capsys.readouterr().out.strip() == ID_TOKEN
+
+
+def test_output_prints_one_stack_output_or_names_the_known_ones(
+    signed_in: list[str], fake_api: FakeApi, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["output", "RestApiUrl", *signed_in]) == 0
+    assert capsys.readouterr().out.strip() == fake_api.url
+    assert main(["output", "Nope", *signed_in]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: stack TodoStack-dev has no output 'Nope' (it has GraphQLUrl,")
+
+
+def test_the_cli_trusts_the_local_stacks_ca_for_https_loopback_outputs(tmp_path, monkeypatch):
+    # GIVEN outputs of a local stack served over HTTPS and its CA next to them
+    from todo_cli.config import LOCAL_CA, load_config
+
+    for variable in ("REQUESTS_CA_BUNDLE", "AWS_CA_BUNDLE", "SSL_CERT_FILE"):
+        monkeypatch.delenv(variable, raising=False)
+    ca = tmp_path / LOCAL_CA
+    ca.parent.mkdir(parents=True)
+    ca.write_text("-----BEGIN CERTIFICATE-----\n")
+    outputs = {
+        "TodoApp-dev": {
+            "RestApiUrl": "https://127.0.0.1:3000/dev/",
+            "GraphQLUrl": "https://127.0.0.1:4000/graphql",
+            "UserPoolId": "us-east-1_x",
+            "UserPoolClientId": "c",
+            "Region": "us-east-1",
+            "AwsEndpoint": "https://127.0.0.1:4566",
+        }
+    }
+    path = tmp_path / "local-outputs.json"
+    path.write_text(json.dumps(outputs))
+    # WHEN the CLI loads them
+    load_config(path)
+    # THEN requests, boto3 and the WebSocket client verify against that CA
+    import os
+
+    assert os.environ["REQUESTS_CA_BUNDLE"] == os.environ["SSL_CERT_FILE"] == str(ca)

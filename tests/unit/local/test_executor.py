@@ -224,3 +224,18 @@ def test_variables_that_do_not_fit_the_input_type_are_a_validation_error():
     assert body["data"] is None
     assert body["errors"][0]["errorType"] == "ValidationError"
     assert "color" in body["errors"][0]["message"]
+
+
+def test_introspection_answers_a_signed_in_user_when_the_api_enables_it():
+    # GIVEN an API whose IntrospectionConfig is ENABLED (the default, and the dev stage's):
+    # https://docs.aws.amazon.com/appsync/latest/devguide/configuration-limits.html
+    executor = make_executor(FakeResolvers({}), introspection=True)
+    # WHEN a Cognito user sends the query GraphiQL and codegen tools send first
+    body = executor.execute(
+        "{ __schema { queryType { name } types { name fields { name } } } }", None, None, ALICE
+    )
+    # THEN the schema comes back, down to the fields of the introspection types themselves
+    assert "errors" not in body, body
+    assert body["data"]["__schema"]["queryType"] == {"name": "Query"}
+    todo = next(t for t in body["data"]["__schema"]["types"] if t["name"] == "Todo")
+    assert {"id", "owner", "version"} <= {f["name"] for f in todo["fields"]}
