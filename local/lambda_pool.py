@@ -37,7 +37,8 @@ WORKER_SCRIPT = Path(__file__).with_name("lambda_worker.py")
 # What Lambda's Python runtime puts after the function's code on sys.path: the AWS SDK.
 # The asset leaves these out (stacks/bundling.py, RUNTIME_PROVIDED), so a worker gets the
 # runner's own copies, after the asset directory, as in Lambda.
-RUNTIME_SDK = ("boto3", "botocore", "s3transfer")
+# boto3 comes with what botocore needs (jmespath, dateutil and its six), as in Lambda's image.
+RUNTIME_SDK = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "six")
 RUNTIME_SDK_DIR = Path(tempfile.gettempdir()) / "appsync-lambda-todo-runtime-sdk"
 DEFAULT_ACCOUNT = "123456789012"
 DEFAULT_REGION = "us-east-1"
@@ -360,19 +361,22 @@ class LambdaPool:
 
 
 def runtime_sdk_dir() -> Path:
-    """A directory holding links to the runner's boto3, botocore and s3transfer packages."""
+    """A directory holding links to the runner's copies of what RUNTIME_SDK names."""
     links = {}
     for name in RUNTIME_SDK:
         spec = importlib.util.find_spec(name)
-        if spec is None or not spec.submodule_search_locations:
+        if spec is None or not (spec.submodule_search_locations or spec.origin):
             raise RuntimeError(f"the runner has no {name}: the Lambda runtime would provide it")
-        links[name] = Path(next(iter(spec.submodule_search_locations)))
+        if spec.submodule_search_locations:  # a package: link its directory
+            links[name] = Path(next(iter(spec.submodule_search_locations)))
+        else:  # a single-file module such as six.py
+            links[f"{name}.py"] = Path(str(spec.origin))
     key = hashlib.sha256(repr(sorted(links.items())).encode()).hexdigest()[:16]
     target = RUNTIME_SDK_DIR / key
     if not target.is_dir():
         staging = Path(tempfile.mkdtemp(prefix="building-", dir=_made(RUNTIME_SDK_DIR)))
         for name, source in links.items():
-            (staging / name).symlink_to(source, target_is_directory=True)
+            (staging / name).symlink_to(source, target_is_directory=source.is_dir())
         try:
             staging.rename(target)
         except OSError:  # another runner made it first
