@@ -37,8 +37,9 @@ WORKER_SCRIPT = Path(__file__).with_name("lambda_worker.py")
 # What Lambda's Python runtime puts after the function's code on sys.path: the AWS SDK.
 # The asset leaves these out (stacks/bundling.py, RUNTIME_PROVIDED), so a worker gets the
 # runner's own copies, after the asset directory, as in Lambda.
-# boto3 comes with what botocore needs (jmespath, dateutil and its six), as in Lambda's image.
-RUNTIME_SDK = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "six")
+# Lambda's image has boto3 with botocore's own dependencies; the asset trims dateutil and six
+# (stacks/bundling.py, BOTOCORE_BRINGS) and carries jmespath itself (Powertools needs it).
+RUNTIME_SDK = ("boto3", "botocore", "s3transfer", "dateutil", "six")
 RUNTIME_SDK_DIR = Path(tempfile.gettempdir()) / "appsync-lambda-todo-runtime-sdk"
 DEFAULT_ACCOUNT = "123456789012"
 DEFAULT_REGION = "us-east-1"

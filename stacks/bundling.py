@@ -47,6 +47,8 @@ EXCLUDE = ["__pycache__", "*.pyc", ".pytest_cache", ".mypy_cache"]
 # The Lambda Python runtime ships the AWS SDK. aws-xray-sdk depends on botocore, which would
 # otherwise add ~25 MB to the asset for a module the runtime already has.
 RUNTIME_PROVIDED = ("boto3", "botocore", "s3transfer")
+# What the runtime's botocore brings with it, so TRIMMED may leave it out of the asset.
+BOTOCORE_BRINGS = ("dateutil", "six")
 # Installed but never imported by the function (globs relative to the asset root):
 # Powertools' offline Swagger UI (1.7 MB of JavaScript and CSS for enable_swagger), dateutil
 # and six (only botocore and Powertools' feature flags use them; the runtime's botocore brings

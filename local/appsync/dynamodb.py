@@ -317,51 +317,34 @@ class DynamoDbSource:
         return {"data": data, "unprocessedKeys": {t: unprocessed.get(t, []) for t in tables}}
 
     def _BatchPutItem(self, request: Mapping[str, Any]) -> Any:
-        tables = _tables(request)
-        writes = {
-            table: [{"PutRequest": {"Item": _marshal_map(item)}} for item in _list(items, table)]
-            for table, items in tables.items()
-        }
-        self._before_writes(writes)
-        response = self._client.batch_write_item(RequestItems=writes)
-        for table, entries in writes.items():
-            for w in entries:
-                self._record(table, w["PutRequest"]["Item"], w["PutRequest"]["Item"])
-        data = {
-            table: [unmarshal_item(w["PutRequest"]["Item"]) for w in entries]
-            for table, entries in writes.items()
-        }
-        left = response.get("UnprocessedItems", {})
-        return {
-            "data": data,
-            "unprocessedItems": {
-                t: [unmarshal_item(w["PutRequest"]["Item"]) for w in left.get(t, [])]
-                for t in tables
-            },
-        }
+        return self._batch_write(request, "PutRequest", "Item", "unprocessedItems")
 
     def _BatchDeleteItem(self, request: Mapping[str, Any]) -> Any:
+        return self._batch_write(request, "DeleteRequest", "Key", "unprocessedKeys")
+
+    def _batch_write(
+        self, request: Mapping[str, Any], kind: str, member: str, left_key: str
+    ) -> dict[str, Any]:
+        """BatchPutItem (items) or BatchDeleteItem (keys): what was written, and what was not."""
         tables = _tables(request)
         writes = {
-            table: [{"DeleteRequest": {"Key": _marshal_map(key)}} for key in _list(keys, table)]
-            for table, keys in tables.items()
+            table: [{kind: {member: _marshal_map(entry)}} for entry in _list(entries, table)]
+            for table, entries in tables.items()
         }
         self._before_writes(writes)
         response = self._client.batch_write_item(RequestItems=writes)
         for table, entries in writes.items():
-            for w in entries:
-                self._record(table, w["DeleteRequest"]["Key"], None)
-        data = {
-            table: [unmarshal_item(w["DeleteRequest"]["Key"]) for w in entries]
-            for table, entries in writes.items()
-        }
+            for write in entries:
+                value = write[kind][member]
+                self._record(table, value, value if kind == "PutRequest" else None)
         left = response.get("UnprocessedItems", {})
+
+        def plain(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+            return [unmarshal_item(write[kind][member]) for write in entries]
+
         return {
-            "data": data,
-            "unprocessedKeys": {
-                t: [unmarshal_item(w["DeleteRequest"]["Key"]) for w in left.get(t, [])]
-                for t in tables
-            },
+            "data": {table: plain(entries) for table, entries in writes.items()},
+            left_key: {table: plain(left.get(table, [])) for table in tables},
         }
 
     def _before_writes(self, writes: Mapping[str, Any]) -> None:

@@ -37,7 +37,7 @@ from local.appsync.resolvers import FieldCall, ResolverExecutor  # noqa: E402
 from local.appsync.specs import DataSourceSpec, ResolverSpec  # noqa: E402
 from local.lambda_pool import RUNTIME_SDK  # noqa: E402
 from stacks import constants  # noqa: E402
-from stacks.bundling import RUNTIME_PROVIDED  # noqa: E402
+from stacks.bundling import BOTOCORE_BRINGS, RUNTIME_PROVIDED, TRIMMED  # noqa: E402
 from stacks.rest_api import GATEWAY_ERRORS  # noqa: E402
 from tests.unit.todo_table import create_todo_table  # noqa: E402
 from todo_cli import cognito as cli_cognito  # noqa: E402
@@ -210,4 +210,9 @@ def test_every_error_code_is_documented() -> None:
 
 
 def test_local_workers_get_exactly_what_the_asset_leaves_to_the_runtime() -> None:
-    assert set(RUNTIME_SDK) == set(RUNTIME_PROVIDED)
+    assert set(RUNTIME_SDK) == set(RUNTIME_PROVIDED) | set(BOTOCORE_BRINGS)
+
+
+def test_what_botocore_brings_is_what_the_asset_trims() -> None:
+    trimmed = {entry.removesuffix(".py") for entry in TRIMMED if "*" not in entry}
+    assert set(BOTOCORE_BRINGS) <= trimmed

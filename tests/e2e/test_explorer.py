@@ -11,7 +11,7 @@ import re
 from html.parser import HTMLParser
 
 import requests
-from e2e_support import RunningStack, User
+from e2e_support import RunningStack, User, after_index_delay
 
 BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 
@@ -91,6 +91,7 @@ def test_the_explorers_introspection_reads_the_schema_as_a_user(stack: RunningSt
 
 def test_the_explorers_starting_query_lists_the_users_todos(stack: RunningStack, alice: User):
     created = alice.create("from the explorer")
+    after_index_delay()  # listTodos reads the eventually consistent byOwner index
     body = alice.graphql(page_scripts(stack)["default-query"]).json()
     assert "errors" not in body, body
     assert [t["id"] for t in body["data"]["listTodos"]["items"]] == [created["id"]]

@@ -109,11 +109,16 @@ def newcomer(tmp_path: Path) -> Newcomer:
     workdir = tmp_path / "terminal"
     workdir.mkdir()
     (workdir / "todo").symlink_to(ROOT / "todo")
+    # The README's commands run from the repository root, where `make up` keeps its local CA
+    # (.local/tls/ca.pem, which ./todo trusts and curl is given).
+    (workdir / ".local").mkdir()
+    (workdir / ".local" / "tls").symlink_to(ROOT / ".local" / "tls", target_is_directory=True)
     env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS")}
     env.update(
         REST_PORT="0",
         GRAPHQL_PORT="0",
         AWS_PORT="0",
+        WEB_PORT="0",
         STATE_DIR=str(tmp_path / "state"),
         OUTPUTS=str(workdir / "local-outputs.json"),
         XDG_CACHE_HOME=str(tmp_path / "cache"),

@@ -156,6 +156,36 @@ function __ddbm_update_expression(update) {
 
 // ---------------------------------------------------------------- the module
 
+// transactWrite's item kinds: the operation each becomes and what it adds to the key.
+var __DDBM_TRANSACT_KINDS = {
+  putItem: ['PutItem', function (spec) {
+    return { attributeValues: __ddb_to_map_values(spec.item) };
+  }],
+  updateItem: ['UpdateItem', function (spec) {
+    return { update: __ddbm_update_expression(spec.update) };
+  }],
+  deleteItem: ['DeleteItem', null],
+  conditionCheck: ['ConditionCheck', null],
+};
+
+function __ddbm_transact_write_item(item) {
+  var kinds = Object.keys(__DDBM_TRANSACT_KINDS).filter(function (kind) {
+    return item[kind];
+  });
+  if (kinds.length !== 1) {
+    throw new TypeError('transactWrite: each item needs exactly one of ' +
+      Object.keys(__DDBM_TRANSACT_KINDS).join(', '));
+  }
+  var kind = __DDBM_TRANSACT_KINDS[kinds[0]];
+  var spec = item[kinds[0]];
+  var request = { table: spec.table, operation: kind[0], key: __ddb_to_map_values(spec.key) };
+  var extra = kind[1] ? kind[1](spec) : {};
+  Object.keys(extra).forEach(function (name) {
+    request[name] = extra[name];
+  });
+  return __ddbm_with_condition(request, spec.condition);
+}
+
 function __ddbm_with_condition(request, condition) {
   var built = __ddbm_condition(condition);
   if (built) {
@@ -253,51 +283,7 @@ var __appsync_dynamodb_module = {
   transactWrite: function (payload) {
     return {
       operation: 'TransactWriteItems',
-      transactItems: payload.items.map(function (item) {
-        if (item.putItem) {
-          return __ddbm_with_condition(
-            {
-              table: item.putItem.table,
-              operation: 'PutItem',
-              key: __ddb_to_map_values(item.putItem.key),
-              attributeValues: __ddb_to_map_values(item.putItem.item),
-            },
-            item.putItem.condition,
-          );
-        }
-        if (item.updateItem) {
-          return __ddbm_with_condition(
-            {
-              table: item.updateItem.table,
-              operation: 'UpdateItem',
-              key: __ddb_to_map_values(item.updateItem.key),
-              update: __ddbm_update_expression(item.updateItem.update),
-            },
-            item.updateItem.condition,
-          );
-        }
-        if (item.deleteItem) {
-          return __ddbm_with_condition(
-            {
-              table: item.deleteItem.table,
-              operation: 'DeleteItem',
-              key: __ddb_to_map_values(item.deleteItem.key),
-            },
-            item.deleteItem.condition,
-          );
-        }
-        if (item.conditionCheck) {
-          return __ddbm_with_condition(
-            {
-              table: item.conditionCheck.table,
-              operation: 'ConditionCheck',
-              key: __ddb_to_map_values(item.conditionCheck.key),
-            },
-            item.conditionCheck.condition,
-          );
-        }
-        throw new TypeError('transactWrite: unknown item kind');
-      }),
+      transactItems: payload.items.map(__ddbm_transact_write_item),
     };
   },
   toStringSet: function (list) {

@@ -4,24 +4,16 @@ import base64
 import threading
 import time
 
-import boto3
 import pytest
-from moto import mock_aws
 
 from local.appsync.dynamodb import DynamoDbSource, UnsupportedRequest
-from tests.unit.todo_table import create_todo_table
 
 TABLE = "Todos"
 
 
 @pytest.fixture
-def source(monkeypatch):
-    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
-        monkeypatch.setenv(name, "testing")
-    with mock_aws():
-        client = boto3.client("dynamodb", region_name="us-east-1")
-        create_todo_table(client, TABLE)
-        yield DynamoDbSource(client, TABLE)
+def source(todo_table_client):
+    return DynamoDbSource(todo_table_client, TABLE)
 
 
 def put(source, todo_id, owner="o", created="2024-01-01T00:00:00.000Z", version=1, **extra):

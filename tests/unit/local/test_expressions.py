@@ -9,42 +9,34 @@ not how their placeholders are spelled.
 
 import json
 
-import boto3
 import pytest
-from moto import mock_aws
 
 from local.appsync.dynamodb import DynamoDbSource
 from local.appsync.js_runtime import AuthType, JsRuntime, make_context, make_info
-from tests.unit.todo_table import create_todo_table
 
 RUNTIME = JsRuntime()
 TABLE = "Todos"
 
 
 @pytest.fixture
-def source(monkeypatch):
-    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
-        monkeypatch.setenv(name, "testing")
-    with mock_aws():
-        client = boto3.client("dynamodb", region_name="us-east-1")
-        create_todo_table(client, TABLE)
-        source = DynamoDbSource(client, TABLE)
-        for n, (title, done) in enumerate([("Hello World", True), ("hello", False), ("x", True)]):
-            source.execute(
-                {
-                    "operation": "PutItem",
-                    "key": {"id": {"S": str(n)}},
-                    "attributeValues": {
-                        "owner": {"S": "o"},
-                        "createdAt": {"S": f"2024-0{n + 1}"},
-                        "title": {"S": title},
-                        "done": {"BOOL": done},
-                        "rank": {"N": n},
-                        "tags": {"L": [{"S": "a"}]} if n == 0 else {"NULL": True},
-                    },
-                }
-            )
-        yield source
+def source(todo_table_client):
+    source = DynamoDbSource(todo_table_client, TABLE)
+    for n, (title, done) in enumerate([("Hello World", True), ("hello", False), ("x", True)]):
+        source.execute(
+            {
+                "operation": "PutItem",
+                "key": {"id": {"S": str(n)}},
+                "attributeValues": {
+                    "owner": {"S": "o"},
+                    "createdAt": {"S": f"2024-0{n + 1}"},
+                    "title": {"S": title},
+                    "done": {"BOOL": done},
+                    "rank": {"N": n},
+                    "tags": {"L": [{"S": "a"}]} if n == 0 else {"NULL": True},
+                },
+            }
+        )
+    return source
 
 
 def request_from(body: str, header: str = "import { util } from '@aws-appsync/utils';"):

@@ -9,24 +9,17 @@ import time
 
 import boto3
 import pytest
-from moto import mock_aws
 
 from local.appsync.dynamodb import DynamoDbSource
 from local.appsync.index_view import LaggingIndexes, view_region
-from tests.unit.todo_table import create_todo_table
 
 TABLE = "Todos"
 DELAY_MS = 150
 
 
 @pytest.fixture
-def client(monkeypatch):
-    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
-        monkeypatch.setenv(name, "testing")
-    with mock_aws():
-        dynamodb = boto3.client("dynamodb", region_name="us-east-1")
-        create_todo_table(dynamodb, TABLE)
-        yield dynamodb
+def client(todo_table_client):
+    return todo_table_client
 
 
 def lagging(client):
