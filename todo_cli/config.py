@@ -84,7 +84,9 @@ def trust_local_ca(config: StackConfig, outputs_path: Path) -> None:
     """Trust the local stack's CA when its outputs name HTTPS loopback endpoints.
 
     The CA sits in .local/tls/ next to the outputs file. requests, boto3 and the WebSocket
-    client read the bundle from these variables; a value the user set is left alone.
+    client read the bundle from these variables, so they are set even when the machine sets
+    them for its own bundle (requests prefers them to anything set in code): this process
+    talks to the local stack only.
     """
     if not any(str(v).startswith(_LOOPBACK_PREFIXES) for v in config.outputs.values()):
         return
@@ -92,7 +94,7 @@ def trust_local_ca(config: StackConfig, outputs_path: Path) -> None:
     if not ca.is_file():
         return
     for variable in ("REQUESTS_CA_BUNDLE", "AWS_CA_BUNDLE", "SSL_CERT_FILE"):
-        os.environ.setdefault(variable, str(ca))
+        os.environ[variable] = str(ca)
 
 
 def _pick_stack(outputs: dict[str, object], stack: str | None, path: Path) -> tuple[str, dict]:
