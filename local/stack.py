@@ -366,7 +366,7 @@ class LocalStack:
             "POWERTOOLS_TRACE_DISABLED": "true",  # no X-Ray daemon locally
         }
         if self.tls is not None:  # the function's HTTP client must trust the local CA
-            environment["REQUESTS_CA_BUNDLE"] = str(self.tls.ca_file)
+            environment["REQUESTS_CA_BUNDLE"] = str(self.tls.ca_file.resolve())
         pool = LambdaPool(
             props["Handler"],
             code_dir,
