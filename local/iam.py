@@ -2,9 +2,10 @@
 
 The rules are IAM's for a single account without boundaries or session policies: an explicit
 Deny wins, then any Allow, otherwise the request is implicitly denied. Actions match without
-regard to case, resources with case; both take `*` and `?` wildcards. A statement that applies
-to the request but carries a Condition (or a policy variable) is refused loudly: this
-evaluator does not pretend to understand what it cannot check.
+regard to case, resources with case; both take `*` and `?` wildcards. A Condition is evaluated
+against the request's context keys (iam_conditions.py); without a context, or with an operator
+or a policy variable this evaluator does not know, it refuses loudly (PolicyError): it does not
+pretend to understand what it cannot check.
 """
 
 from __future__ import annotations
@@ -18,6 +19,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 from urllib.parse import unquote
+
+from botocore.exceptions import ClientError
+
+from local.iam_conditions import ConditionError, condition_holds
 
 GRAPHQL_ACTION = "appsync:GraphQL"
 
@@ -42,8 +47,13 @@ def field_arn(api_arn: str, type_name: str, field_name: str) -> str:
     return f"{api_arn}/types/{type_name}/fields/{field_name}"
 
 
-def evaluate(policies: Iterable[Policy], action: str, resource: str) -> Decision:
-    """Decide whether the policies allow `action` on `resource`."""
+def evaluate(
+    policies: Iterable[Policy],
+    action: str,
+    resource: str,
+    context: Mapping[str, Any] | None = None,
+) -> Decision:
+    """Decide whether the policies allow `action` on `resource` for a request with `context`."""
     allowed_by: str | None = None
     for policy in policies:
         for index, statement in enumerate(_statements(policy)):
@@ -51,7 +61,13 @@ def evaluate(policies: Iterable[Policy], action: str, resource: str) -> Decision
                 continue
             where = f"statement {statement.get('Sid', index)} of {policy.name}"
             if "Condition" in statement:
-                raise PolicyError(f"{where} has a Condition, which is not supported locally")
+                if context is None:
+                    raise PolicyError(f"{where} has a Condition and the request has no context")
+                try:
+                    if not condition_holds(statement["Condition"], context):
+                        continue
+                except ConditionError as error:
+                    raise PolicyError(f"{where}: {error}") from error
             effect = statement.get("Effect")
             if effect == "Deny":
                 return Decision(False, f"explicitly denied by {where}")
@@ -131,7 +147,16 @@ class IamPolicySource:
         return policies
 
     def _policies_of(self, kind: str, name: str) -> list[Policy]:
-        """Inline and attached managed policies of a role, user or group."""
+        """Inline and attached managed policies of a role, user or group (none if it is gone:
+        a signature made with a deleted role's credentials then grants nothing)."""
+        try:
+            return self._read_policies(kind, name)
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") == "NoSuchEntity":
+                return []
+            raise
+
+    def _read_policies(self, kind: str, name: str) -> list[Policy]:
         key = {f"{kind.capitalize()}Name": name}
         inline = [
             Policy(

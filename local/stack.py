@@ -39,7 +39,16 @@ from local.aws import (
     pseudo_parameters,
 )
 from local.dynamodb_gateway import create_dynamodb_gateway
-from local.iam import GRAPHQL_ACTION, CachedPolicySource, IamPolicySource, evaluate, field_arn
+from local.iam import (
+    GRAPHQL_ACTION,
+    CachedPolicySource,
+    Decision,
+    IamPolicySource,
+    PolicyError,
+    evaluate,
+    field_arn,
+)
+from local.iam_conditions import request_context
 from local.lambda_pool import LambdaPool
 from local.rest.authorizer import cognito_authorize
 from local.rest.gateway import Authorize, create_rest_app
@@ -274,11 +283,19 @@ class LocalStack:
         def policy_allows(caller: Caller, type_name: str, field_name: str) -> bool:
             if caller.principal_arn is None:
                 return False
-            decision = evaluate(
-                policies.for_principal(caller.principal_arn),
-                GRAPHQL_ACTION,
-                field_arn(api_arn, type_name, field_name),
+            source_ips = (caller.identity or {}).get("sourceIp") or [None]
+            context = request_context(
+                caller.principal_arn, source_ips[0], self.settings.region, self.tls is not None
             )
+            try:
+                decision = evaluate(
+                    policies.for_principal(caller.principal_arn),
+                    GRAPHQL_ACTION,
+                    field_arn(api_arn, type_name, field_name),
+                    context,
+                )
+            except PolicyError as error:  # never allow what cannot be evaluated
+                decision = Decision(False, f"cannot evaluate: {error}")
             if not decision.allowed:
                 log.info(
                     "IAM denied %s on %s.%s: %s",

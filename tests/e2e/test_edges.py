@@ -258,3 +258,66 @@ def test_deeply_nested_json_on_the_graphql_endpoint_is_a_bad_request(alice: User
     )
     assert response.status_code == 400
     assert response.json()["errors"][0]["message"]
+
+
+TRUST_ANYONE = json.dumps(
+    {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"}],
+    }
+)
+
+
+def _role_allowed_list_todos_if(stack: RunningStack, name: str, condition: dict[str, Any]) -> str:
+    """A role allowed Query.listTodos under `condition`; returns its ARN."""
+    iam = stack.aws("iam")
+    role = iam.create_role(RoleName=name, AssumeRolePolicyDocument=TRUST_ANYONE)["Role"]
+    statement = {
+        "Effect": "Allow",
+        "Action": "appsync:GraphQL",
+        "Resource": "arn:aws:appsync:*:*:apis/*/types/Query/fields/listTodos",
+        "Condition": condition,
+    }
+    iam.put_role_policy(
+        RoleName=name,
+        PolicyName="conditional",
+        PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [statement]}),
+    )
+    return str(role["Arn"])
+
+
+@pytest.mark.parametrize(("network", "allowed"), [("127.0.0.0/8", True), ("10.0.0.0/8", False)])
+def test_an_iam_condition_on_the_source_ip_is_evaluated(
+    stack: RunningStack, network: str, allowed: bool
+):
+    """IAM User Guide, "IAM JSON policy elements: Condition operators" (IpAddress, aws:SourceIp):
+    a statement applies only when its condition holds; otherwise nothing allows the field."""
+    role_arn = _role_allowed_list_todos_if(
+        stack, f"from-{network.split('.')[0]}", {"IpAddress": {"aws:SourceIp": network}}
+    )
+    credentials = role_credentials(stack, role_arn)
+    body = body_of(LIST)
+    payload = post_signed(stack, body, sigv4_headers(stack, credentials, body)).json()
+    if allowed:
+        assert "errors" not in payload, payload
+    else:
+        assert payload["data"] == {"listTodos": None}
+        assert payload["errors"][0]["errorType"] == "Unauthorized"
+
+
+def test_a_signer_whose_role_is_gone_gets_unauthorized(stack: RunningStack):
+    # GIVEN credentials of a role that is deleted afterwards
+    role_arn = _role_allowed_list_todos_if(
+        stack, "short-lived", {"Bool": {"aws:SecureTransport": "false"}}
+    )
+    credentials = role_credentials(stack, role_arn)
+    iam = stack.aws("iam")
+    iam.delete_role_policy(RoleName="short-lived", PolicyName="conditional")
+    iam.delete_role(RoleName="short-lived")
+    time.sleep(2.1)  # the local AppSync keeps policies for 2 s, as IAM is eventually consistent
+    # WHEN it signs a request
+    body = body_of(LIST)
+    payload = post_signed(stack, body, sigv4_headers(stack, credentials, body)).json()
+    # THEN the field is refused in AppSync's shape, not failed by the emulation
+    assert payload["data"] == {"listTodos": None}
+    assert payload["errors"][0]["errorType"] == "Unauthorized"

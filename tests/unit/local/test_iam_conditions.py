@@ -1,0 +1,111 @@
+"""IAM Condition blocks (IAM User Guide, "IAM JSON policy elements: Condition operators",
+"Creating a condition with multiple keys or values" and "AWS global condition context keys")."""
+
+import pytest
+
+from local.iam import Policy, PolicyError, evaluate
+from local.iam_conditions import condition_holds, request_context
+
+CONTEXT = {
+    "aws:SourceIp": "127.0.0.1",
+    "aws:SecureTransport": "false",
+    "aws:CurrentTime": "2026-11-29T12:00:00Z",
+    "aws:EpochTime": "1795953600",
+    "aws:PrincipalArn": "arn:aws:iam::123456789012:role/TodoFunctionRole",
+    "aws:RequestedRegion": "us-east-1",
+}
+
+
+@pytest.mark.parametrize(
+    ("condition", "holds"),
+    [
+        ({"IpAddress": {"aws:SourceIp": "127.0.0.0/8"}}, True),
+        ({"IpAddress": {"aws:SourceIp": ["10.0.0.0/8", "192.168.0.0/16"]}}, False),
+        ({"NotIpAddress": {"aws:SourceIp": "10.0.0.0/8"}}, True),
+        ({"Bool": {"aws:SecureTransport": "true"}}, False),
+        ({"StringEquals": {"aws:RequestedRegion": ["eu-west-1", "us-east-1"]}}, True),
+        ({"StringNotEquals": {"aws:RequestedRegion": "us-east-1"}}, False),
+        ({"StringLike": {"aws:PrincipalArn": "arn:aws:iam::*:role/Todo*"}}, True),
+        ({"ArnLike": {"aws:PrincipalArn": "arn:aws:iam::123456789012:role/Other*"}}, False),
+        ({"DateLessThan": {"aws:CurrentTime": "2027-01-01T00:00:00Z"}}, True),
+        ({"DateGreaterThan": {"aws:CurrentTime": "2027-01-01T00:00:00Z"}}, False),
+        ({"NumericGreaterThan": {"aws:EpochTime": "1700000000"}}, True),
+        # both operators must hold (AND across operators and keys)
+        (
+            {
+                "IpAddress": {"aws:SourceIp": "127.0.0.0/8"},
+                "StringEquals": {"aws:RequestedRegion": "eu-west-1"},
+            },
+            False,
+        ),
+        # a key the request lacks: false, but true for IfExists, negated operators and Null
+        ({"StringEquals": {"aws:SourceVpc": "vpc-1"}}, False),
+        ({"StringEqualsIfExists": {"aws:SourceVpc": "vpc-1"}}, True),
+        ({"StringNotEquals": {"aws:SourceVpc": "vpc-1"}}, True),
+        ({"Null": {"aws:SourceVpc": "true"}}, True),
+        ({"Null": {"aws:SourceIp": "true"}}, False),
+        # keys are not case sensitive
+        ({"IpAddress": {"AWS:SOURCEIP": "127.0.0.1/32"}}, True),
+    ],
+)
+def test_conditions_follow_iams_rules(condition, holds):
+    assert condition_holds(condition, CONTEXT) is holds
+
+
+def test_an_unknown_operator_is_refused_not_guessed():
+    policy = Policy(
+        "p",
+        {
+            "Statement": {
+                "Effect": "Allow",
+                "Action": "appsync:GraphQL",
+                "Resource": "*",
+                "Condition": {"StringEqualsSometimes": {"aws:RequestedRegion": "us-east-1"}},
+            }
+        },
+    )
+    with pytest.raises(PolicyError, match="StringEqualsSometimes"):
+        evaluate([policy], "appsync:GraphQL", "arn:x", CONTEXT)
+
+
+def allow_with(condition):
+    return Policy(
+        "p",
+        {
+            "Statement": {
+                "Effect": "Allow",
+                "Action": "appsync:GraphQL",
+                "Resource": "*",
+                "Condition": condition,
+            }
+        },
+    )
+
+
+def test_a_statement_whose_condition_fails_does_not_apply():
+    decision = evaluate(
+        [allow_with({"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}})], "appsync:GraphQL", "x", CONTEXT
+    )
+    assert not decision.allowed
+
+
+def test_a_statement_whose_condition_holds_allows():
+    decision = evaluate(
+        [allow_with({"IpAddress": {"aws:SourceIp": "127.0.0.0/8"}})],
+        "appsync:GraphQL",
+        "x",
+        CONTEXT,
+    )
+    assert decision.allowed
+
+
+def test_an_assumed_role_session_is_named_by_its_role():
+    context = request_context(
+        "arn:aws:sts::123456789012:assumed-role/TodoFunctionRole/session-1",
+        "127.0.0.1",
+        "us-east-1",
+        secure=True,
+    )
+    assert context["aws:PrincipalArn"] == "arn:aws:iam::123456789012:role/TodoFunctionRole"
+    assert context["aws:PrincipalAccount"] == "123456789012"
+    assert context["aws:SecureTransport"] == "true"
