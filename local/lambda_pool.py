@@ -255,8 +255,14 @@ class LambdaPool:
             while True:
                 if self._closed:
                     raise PoolClosed(f"the pool of {self.function_name} is closed")
-                if self._idle:
-                    return self._idle.pop()
+                while self._idle:
+                    worker = self._idle.pop()
+                    if worker.process.returncode is None:
+                        return worker
+                    # It died while idle (killed, out of memory): replace it, as Lambda starts
+                    # a new execution environment, rather than hand it a request.
+                    self._live.discard(worker)
+                    logger.warning("a worker of %s died while idle", self.function_name)
                 if len(self._live) + self._starting < self.size:
                     self._starting += 1
                     break

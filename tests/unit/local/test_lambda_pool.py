@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
+import signal
 import textwrap
 import time
 from collections.abc import Coroutine
@@ -208,6 +210,27 @@ def test_a_crashed_worker_is_replaced(code_dir: Path) -> None:
         assert raised.value.payload["errorType"] == "Runtime.ExitError"
         assert after["pid"] != before["pid"]
         assert not process_exists(before["pid"])
+
+    run(scenario())
+
+
+def test_a_worker_that_died_while_idle_is_replaced_before_a_request_reaches_it(
+    code_dir: Path,
+) -> None:
+    async def scenario() -> None:
+        async with started(code_dir) as pool:
+            # GIVEN a warm worker that is killed while it waits for work
+            before = await pool.invoke({"action": "echo"})
+            os.kill(before["pid"], signal.SIGKILL)
+            for _ in range(100):
+                if not process_exists(before["pid"]):
+                    break
+                await asyncio.sleep(0.02)
+            await asyncio.sleep(0.05)  # the event loop notices the exit
+            # WHEN the next request comes
+            after = await pool.invoke({"action": "echo"})
+        # THEN a new worker answers it, with no error for the caller
+        assert after["pid"] != before["pid"]
 
     run(scenario())
 
