@@ -19,12 +19,13 @@ from aiohttp import web
 from local import inprocess
 from local.appsync.auth import RequestAuthenticator
 from local.appsync.code_check import check_resolver_code
-from local.appsync.executor import COGNITO, AppSyncExecutor, Caller
+from local.appsync.executor import AppSyncExecutor
 from local.appsync.faults import FaultInjector, FaultPlan
 from local.appsync.filters import Extensions
 from local.appsync.from_template import AppSyncConfig, read_appsync, register_api
+from local.appsync.identity import COGNITO, AuthType, Caller
 from local.appsync.index_view import LaggingIndexes, view_region
-from local.appsync.js_runtime import AuthType, JsRuntime
+from local.appsync.js_runtime import JsRuntime
 from local.appsync.lambda_source import LambdaFunction, data_source_functions
 from local.appsync.resolvers import FieldCall, ResolverExecutor
 from local.appsync.server import create_appsync_app

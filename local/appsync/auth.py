@@ -15,8 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from local.appsync.executor import API_KEY, COGNITO, IAM, Caller
-from local.appsync.js_runtime import cognito_identity, iam_identity
+from local.appsync.identity import API_KEY, COGNITO, IAM, Caller, cognito_caller, iam_caller
 
 SIGV4_PREFIX = "AWS4-HMAC-SHA256"
 
@@ -78,22 +77,6 @@ class RequestAuthenticator:
             # An unknown and an expired key get the same answer from AppSync.
             raise AuthFailure("You are not authorized to make this call.")
         return Caller(mode=API_KEY, identity=None)
-
-
-def cognito_caller(claims: dict[str, Any], source_ip: str) -> Caller:
-    groups = tuple(claims.get("cognito:groups") or ())
-    identity = cognito_identity(claims, [source_ip])
-    return Caller(mode=COGNITO, identity=identity, groups=groups)
-
-
-def iam_caller(principal: dict[str, Any], source_ip: str) -> Caller:
-    identity = iam_identity(
-        principal.get("account_id") or "",
-        principal.get("arn") or "",
-        principal.get("user_id") or principal.get("access_key_id") or "",
-        [source_ip],
-    )
-    return Caller(mode=IAM, identity=identity, principal_arn=principal.get("arn"))
 
 
 def _header(headers: Mapping[str, str], name: str) -> str | None:

@@ -41,34 +41,12 @@ from graphql import (
 from graphql.language import DirectiveNode
 
 from local.appsync.filters import NO_EXTENSIONS, Extensions, Invalidation
+from local.appsync.identity import COGNITO, IAM, MODE_DIRECTIVES, Caller
 from local.appsync.specs import ResolverSpec
 
 log = logging.getLogger("local.appsync")
 
 DOCUMENT_CACHE_SIZE = 256  # parsed documents kept per API
-
-COGNITO = "AMAZON_COGNITO_USER_POOLS"
-IAM = "AWS_IAM"
-API_KEY = "API_KEY"
-
-# The directive that admits each auth mode on a field or type.
-MODE_DIRECTIVES = {
-    "aws_cognito_user_pools": COGNITO,
-    "aws_iam": IAM,
-    "aws_api_key": API_KEY,
-    "aws_oidc": "OPENID_CONNECT",
-    "aws_lambda": "AWS_LAMBDA",
-}
-
-
-@dataclass(frozen=True)
-class Caller:
-    """Who made a request, as established by request-level auth."""
-
-    mode: str  # COGNITO, IAM or API_KEY
-    identity: dict[str, Any] | None  # ctx.identity as resolvers see it (None for an API key)
-    principal_arn: str | None = None  # IAM only: the role (or user) the signature belongs to
-    groups: tuple[str, ...] = ()  # Cognito only
 
 
 @dataclass

@@ -34,7 +34,6 @@ import unicodedata
 import urllib.parse
 import uuid
 from dataclasses import dataclass, field
-from enum import StrEnum
 from importlib import resources
 from typing import Any
 
@@ -42,6 +41,7 @@ import quickjs
 
 from local.appsync import time_format
 from local.appsync.filters import NO_EXTENSIONS, Extensions
+from local.appsync.identity import AuthType
 
 UTILS_MODULE = "@aws-appsync/utils"
 ALLOWED_IMPORTS = frozenset({"util", "runtime", "extensions"})
@@ -65,30 +65,6 @@ _EXPORT_FUNCTION = re.compile(r"^([ \t]*)export\s+function\b", re.MULTILINE)
 _OTHER_MODULE_SYNTAX = re.compile(r"^[ \t]*(import|export)\b.*$", re.MULTILINE)
 _DEFINED_FUNCTION = re.compile(r"^[ \t]*function\s+(request|response)\s*\(", re.MULTILINE)
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-
-
-class AuthType(StrEnum):
-    """What `util.authType()` answers for each AppSync authorization mode."""
-
-    USER_POOL = "User Pool Authorization"
-    IAM = "IAM Authorization"
-    API_KEY = "API Key Authorization"
-    OIDC = "Open ID Connect Authorization"
-    LAMBDA = "Lambda Authorization"
-
-    @classmethod
-    def from_mode(cls, mode: str) -> AuthType:
-        """The util.authType() answer for an AppSync authenticationType name (e.g. AWS_IAM)."""
-        return _AUTH_TYPE_BY_MODE[mode]
-
-
-_AUTH_TYPE_BY_MODE = {
-    "AMAZON_COGNITO_USER_POOLS": AuthType.USER_POOL,
-    "AWS_IAM": AuthType.IAM,
-    "API_KEY": AuthType.API_KEY,
-    "OPENID_CONNECT": AuthType.OIDC,
-    "AWS_LAMBDA": AuthType.LAMBDA,
-}
 
 
 class ModuleSyntaxError(ValueError):
@@ -356,35 +332,6 @@ def make_info(
         "variables": variables or {},
         "selectionSetList": selection_set_list or [],
         "selectionSetGraphQL": selection_set_graphql,
-    }
-
-
-def cognito_identity(claims: dict[str, Any], source_ip: list[str]) -> dict[str, Any]:
-    """ctx.identity for a caller authorized by a Cognito user pool ID token."""
-    return {
-        "sub": claims["sub"],
-        "issuer": claims.get("iss"),
-        "username": claims.get("cognito:username", claims.get("username")),
-        "claims": claims,
-        "sourceIp": source_ip,
-        "defaultAuthStrategy": "ALLOW",
-        "groups": claims.get("cognito:groups"),
-    }
-
-
-def iam_identity(
-    account_id: str, user_arn: str, username: str, source_ip: list[str]
-) -> dict[str, Any]:
-    """ctx.identity for a SigV4-signed caller (no Cognito identity pool involved)."""
-    return {
-        "accountId": account_id,
-        "userArn": user_arn,
-        "username": username,
-        "sourceIp": source_ip,
-        "cognitoIdentityPoolId": None,
-        "cognitoIdentityId": None,
-        "cognitoIdentityAuthType": None,
-        "cognitoIdentityAuthProvider": None,
     }
 
 

@@ -40,7 +40,8 @@ from graphql.execution.values import (
 )
 
 from local.appsync.auth import AuthFailure, RequestAuthenticator
-from local.appsync.executor import AppSyncExecutor, Caller
+from local.appsync.executor import AppSyncExecutor
+from local.appsync.identity import Caller
 from local.appsync.subscriptions import SUBSCRIPTION, Subscription, SubscriptionRegistry
 
 log = logging.getLogger("local.appsync.realtime")

@@ -26,15 +26,9 @@ from typing import Any, NamedTuple
 
 from local.appsync.dynamodb import DynamoDbSource, UnsupportedRequest
 from local.appsync.filters import MAX_INVALIDATIONS, NO_EXTENSIONS, Extensions
+from local.appsync.identity import AuthType
 from local.appsync.index_view import LaggingIndexes
-from local.appsync.js_runtime import (
-    RUNTIME_ERROR_TYPE,
-    AuthType,
-    JsModule,
-    JsRuntime,
-    Outcome,
-    make_context,
-)
+from local.appsync.js_runtime import RUNTIME_ERROR_TYPE, JsModule, JsRuntime, Outcome, make_context
 from local.appsync.lambda_source import (
     DirectLambdaError,
     LambdaFunction,

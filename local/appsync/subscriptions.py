@@ -41,8 +41,9 @@ from graphql import (
 )
 from graphql.execution.values import VariableValues, get_directive_values
 
-from local.appsync.executor import AppSyncExecutor, Caller
+from local.appsync.executor import AppSyncExecutor
 from local.appsync.filters import Invalidation, filter_matches
+from local.appsync.identity import Caller
 
 log = logging.getLogger("local.appsync.realtime")
 

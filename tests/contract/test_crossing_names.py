@@ -32,7 +32,8 @@ if str(ROOT / "lambda_src") not in sys.path:
 
 from todo_api import errors, models  # noqa: E402
 
-from local.appsync.js_runtime import AuthType, JsRuntime, iam_identity, make_info  # noqa: E402
+from local.appsync.identity import AuthType, iam_identity  # noqa: E402
+from local.appsync.js_runtime import JsRuntime, make_info  # noqa: E402
 from local.appsync.resolvers import FieldCall, ResolverExecutor  # noqa: E402
 from local.appsync.specs import DataSourceSpec, ResolverSpec  # noqa: E402
 from local.lambda_pool import RUNTIME_SDK  # noqa: E402

@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 
 from local.appsync.auth import AuthFailure, RequestAuthenticator
-from local.appsync.executor import API_KEY, COGNITO, IAM, AppSyncExecutor, Caller
+from local.appsync.executor import AppSyncExecutor
+from local.appsync.identity import API_KEY, COGNITO, IAM, Caller
 from local.appsync.specs import DataSourceSpec, ResolverSpec
 
 SCHEMA = """

@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from local.appsync.executor import COGNITO, IAM, AppSyncExecutor, Caller
+from local.appsync.executor import AppSyncExecutor
+from local.appsync.identity import COGNITO, IAM, Caller
 from local.appsync.specs import DataSourceSpec, ResolverSpec
 
 ROOT = Path(__file__).resolve().parents[3]

@@ -12,7 +12,8 @@ import json
 import pytest
 
 from local.appsync.dynamodb import DynamoDbSource
-from local.appsync.js_runtime import AuthType, JsRuntime, make_context, make_info
+from local.appsync.identity import AuthType
+from local.appsync.js_runtime import JsRuntime, make_context, make_info
 
 RUNTIME = JsRuntime()
 TABLE = "Todos"

@@ -4,15 +4,8 @@ import threading
 
 import pytest
 
-from local.appsync.js_runtime import (
-    AuthType,
-    JsRuntime,
-    ModuleSyntaxError,
-    cognito_identity,
-    iam_identity,
-    make_context,
-    make_info,
-)
+from local.appsync.identity import AuthType, cognito_identity, iam_identity
+from local.appsync.js_runtime import JsRuntime, ModuleSyntaxError, make_context, make_info
 
 HANDLERS = (
     "export function request(ctx) { return ctx; }\nexport function response(ctx) { return 1; }\n"

@@ -13,7 +13,8 @@ from typing import Any
 
 import pytest
 
-from local.appsync.js_runtime import AuthType, JsRuntime, make_info
+from local.appsync.identity import AuthType
+from local.appsync.js_runtime import JsRuntime, make_info
 from local.appsync.lambda_source import LambdaFunction, LambdaRequestError, LambdaSource
 from local.appsync.resolvers import FieldCall, ResolverExecutor
 from local.appsync.specs import DataSourceSpec, FunctionSpec, ResolverSpec

@@ -21,7 +21,8 @@ from aiohttp import WSMsgType
 from aiohttp.test_utils import TestServer
 
 from local.appsync.auth import RequestAuthenticator
-from local.appsync.executor import COGNITO, IAM, AppSyncExecutor, Caller
+from local.appsync.executor import AppSyncExecutor
+from local.appsync.identity import COGNITO, IAM, Caller
 from local.appsync.realtime import RealtimeSettings
 from local.appsync.server import create_appsync_app
 from local.appsync.specs import DataSourceSpec, ResolverSpec

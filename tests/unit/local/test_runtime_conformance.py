@@ -22,7 +22,8 @@ from __future__ import annotations
 import pytest
 
 from local.appsync.code_check import ResolverCodeRefused, check_resolver_code, find_problems
-from local.appsync.js_runtime import AuthType, JsRuntime, make_context, make_info
+from local.appsync.identity import AuthType
+from local.appsync.js_runtime import JsRuntime, make_context, make_info
 from local.appsync.resolvers import FieldCall, ResolverExecutor
 from local.appsync.specs import DataSourceSpec, ResolverSpec
 

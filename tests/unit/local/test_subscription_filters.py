@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 
 from local.appsync.filters import Extensions, Invalidation, filter_matches
-from local.appsync.js_runtime import AuthType, JsRuntime, make_context, make_info
+from local.appsync.identity import AuthType
+from local.appsync.js_runtime import JsRuntime, make_context, make_info
 from local.appsync.resolvers import FieldCall, ResolverExecutor
 from local.appsync.specs import DataSourceSpec, ResolverSpec
 

@@ -11,8 +11,9 @@ from typing import Any
 from graphql import FieldNode, FragmentDefinitionNode, OperationDefinitionNode, parse
 from graphql.execution.values import get_argument_values, get_variable_values
 
-from local.appsync.executor import COGNITO, IAM, AppSyncExecutor, Caller
+from local.appsync.executor import AppSyncExecutor
 from local.appsync.filters import Invalidation
+from local.appsync.identity import COGNITO, IAM, Caller
 from local.appsync.subscriptions import Subscription, SubscriptionRegistry, subscription_triggers
 
 ROOT = Path(__file__).resolve().parents[3]

@@ -14,9 +14,9 @@ import time
 
 import pytest
 
+from local.appsync.identity import AuthType
 from local.appsync.js_runtime import (
     SURFACE,
-    AuthType,
     JsRuntime,
     NotEmulated,
     ResolverError,

@@ -14,7 +14,8 @@ import pytest
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from moto import mock_aws
 
-from local.appsync.js_runtime import AuthType, JsRuntime, cognito_identity, iam_identity, make_info
+from local.appsync.identity import AuthType, cognito_identity, iam_identity
+from local.appsync.js_runtime import JsRuntime, make_info
 from local.appsync.resolvers import FieldCall, Resolution, ResolverExecutor
 from local.appsync.specs import DataSourceSpec, FunctionSpec, ResolverSpec
 from tests.unit.todo_table import create_todo_table
