@@ -15,6 +15,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from local.appsync.errors import (
+    IAM_NOT_ENABLED,
+    NO_VALID_AUTHORIZATION,
+    NOT_AUTHORIZED,
+    SIGNATURE_MISMATCH,
+    TOKEN_EXPIRED,
+)
 from local.appsync.identity import API_KEY, COGNITO, IAM, Caller, cognito_caller, iam_caller
 
 SIGV4_PREFIX = "AWS4-HMAC-SHA256"
@@ -51,19 +58,17 @@ class RequestAuthenticator:
         if not authorization and api_key and API_KEY in self.enabled_modes:
             return self._api_key_caller(api_key)
         if not authorization:
-            raise AuthFailure("Valid authorization header not provided.")
+            raise AuthFailure(NO_VALID_AUTHORIZATION)
         if authorization.startswith(SIGV4_PREFIX):
             if IAM not in self.enabled_modes:
-                raise AuthFailure("IAM authorization is not enabled for this API.")
+                raise AuthFailure(IAM_NOT_ENABLED)
             try:
                 principal = self.verify_sigv4(method, path, query, headers, body)
             except Exception as error:  # the verifier's reason goes to the log, not the client
-                raise AuthFailure(
-                    "The request signature we calculated does not match the signature you provided."
-                ) from error
+                raise AuthFailure(SIGNATURE_MISMATCH) from error
             return iam_caller(principal, source_ip)
         if COGNITO not in self.enabled_modes:
-            raise AuthFailure("Valid authorization header not provided.")
+            raise AuthFailure(NO_VALID_AUTHORIZATION)
         token = authorization.removeprefix("Bearer ").strip()
         try:
             claims = self.verify_jwt(token)
@@ -75,7 +80,7 @@ class RequestAuthenticator:
         expires = self.api_keys.get(key)
         if expires is None or expires <= time.time():
             # An unknown and an expired key get the same answer from AppSync.
-            raise AuthFailure("You are not authorized to make this call.")
+            raise AuthFailure(NOT_AUTHORIZED)
         return Caller(mode=API_KEY, identity=None)
 
 
@@ -88,9 +93,5 @@ def _header(headers: Mapping[str, str], name: str) -> str | None:
 
 def _jwt_message(error: Exception) -> str:
     if "expired" in str(error).lower():
-        return "Token has expired."
-    return "Valid authorization header not provided."
-
-
-def unauthorized_body(message: str) -> dict[str, Any]:
-    return {"errors": [{"errorType": "UnauthorizedException", "message": message}]}
+        return TOKEN_EXPIRED
+    return NO_VALID_AUTHORIZATION

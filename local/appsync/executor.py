@@ -40,6 +40,7 @@ from graphql import (
 )
 from graphql.language import DirectiveNode
 
+from local.appsync.errors import AppSyncError, ErrorEntry, unauthorized
 from local.appsync.filters import NO_EXTENSIONS, Extensions, Invalidation
 from local.appsync.identity import COGNITO, IAM, MODE_DIRECTIVES, Caller
 from local.appsync.specs import ResolverSpec
@@ -47,25 +48,6 @@ from local.appsync.specs import ResolverSpec
 log = logging.getLogger("local.appsync")
 
 DOCUMENT_CACHE_SIZE = 256  # parsed documents kept per API
-
-
-@dataclass
-class AppSyncError(Exception):
-    """A field error in AppSync's shape."""
-
-    message: str
-    error_type: str | None = None
-    data: Any = None
-    error_info: Any = None
-
-    def __str__(self) -> str:
-        return self.message
-
-
-def unauthorized(type_name: str, field_name: str) -> AppSyncError:
-    return AppSyncError(
-        f"Not Authorized to access {field_name} on type {type_name}", "Unauthorized"
-    )
 
 
 # (spec, arguments, caller, source, info, headers) -> (value, error entries[, extensions])
@@ -300,12 +282,7 @@ class AppSyncExecutor:
         if errors and value is None:
             first, *rest = errors
             request.extra_errors.extend(_with_path(e, info) for e in rest)
-            raise AppSyncError(
-                first.get("message", "Error"),
-                first.get("errorType"),
-                first.get("data"),
-                first.get("errorInfo"),
-            )
+            raise AppSyncError(ErrorEntry.from_entry(first))
         request.extra_errors.extend(_with_path(e, info) for e in errors)
         return value
 
@@ -403,9 +380,8 @@ def _format_error(error: GraphQLError) -> dict[str, Any]:
         "message": error.message,
     }
     if isinstance(original, AppSyncError):
-        entry.update(
-            errorType=original.error_type, data=original.data, errorInfo=original.error_info
-        )
+        failure = original.entry
+        entry.update(errorType=failure.error_type, data=failure.data, errorInfo=failure.error_info)
     elif original is not None and not isinstance(original, GraphQLError):
         # A failure of the local runtime (or a resolver bug), not something AppSync would say:
         # recognisable for the client, with the details only in the runner's log.

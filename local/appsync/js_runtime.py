@@ -40,6 +40,7 @@ from typing import Any
 import quickjs
 
 from local.appsync import time_format
+from local.appsync.errors import ErrorEntry
 from local.appsync.filters import NO_EXTENSIONS, Extensions
 from local.appsync.identity import AuthType
 
@@ -47,8 +48,6 @@ UTILS_MODULE = "@aws-appsync/utils"
 ALLOWED_IMPORTS = frozenset({"util", "runtime", "extensions"})
 RUNTIME_FILES = resources.files("local.appsync").joinpath("runtime")
 SURFACE: dict[str, Any] = json.loads(RUNTIME_FILES.joinpath("surface.json").read_text())
-# AppSync's errorType for a resolver that throws at run time (see docs/decisions.md).
-RUNTIME_ERROR_TYPE = "Code"
 _KSUID_EPOCH = 1_400_000_000
 _BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 log = logging.getLogger("local.appsync.resolver")
@@ -80,34 +79,12 @@ class NotEmulated(RuntimeError):
 
 
 @dataclass(frozen=True)
-class ResolverError:
-    """One entry of a GraphQL response's `errors`, as a resolver raised it."""
-
-    message: str
-    error_type: str | None = None
-    data: Any = None
-    error_info: Any = None
-
-    def to_entry(self) -> dict[str, Any]:
-        return {
-            "message": self.message,
-            "errorType": self.error_type,
-            "data": self.data,
-            "errorInfo": self.error_info,
-        }
-
-    @classmethod
-    def from_entry(cls, entry: dict[str, Any]) -> ResolverError:
-        return cls(entry["message"], entry["errorType"], entry["data"], entry["errorInfo"])
-
-
-@dataclass(frozen=True)
 class Outcome:
     """What one handler call produced."""
 
     value: Any
-    error: ResolverError | None
-    appended_errors: tuple[ResolverError, ...] = ()
+    error: ErrorEntry | None
+    appended_errors: tuple[ErrorEntry, ...] = ()
     early_return: bool = False
     skip_to: str | None = None  # "END" or "NEXT" when runtime.earlyReturn passed it
     stash: dict[str, Any] = field(default_factory=dict)
@@ -306,8 +283,8 @@ def _outcome(raw: dict[str, Any]) -> Outcome:
     runtime_error = raw["runtimeError"]
     return Outcome(
         value=raw["value"],
-        error=ResolverError.from_entry(error) if error else None,
-        appended_errors=tuple(ResolverError.from_entry(e) for e in raw["appendedErrors"]),
+        error=ErrorEntry.from_entry(error) if error else None,
+        appended_errors=tuple(ErrorEntry.from_entry(e) for e in raw["appendedErrors"]),
         early_return=raw["earlyReturn"],
         skip_to=raw["skipTo"],
         stash=raw.get("stash") or {},

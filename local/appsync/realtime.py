@@ -40,6 +40,7 @@ from graphql.execution.values import (
 )
 
 from local.appsync.auth import AuthFailure, RequestAuthenticator
+from local.appsync.errors import NO_VALID_AUTHORIZATION
 from local.appsync.executor import AppSyncExecutor
 from local.appsync.identity import Caller
 from local.appsync.subscriptions import SUBSCRIPTION, Subscription, SubscriptionRegistry
@@ -50,7 +51,6 @@ SUBPROTOCOL = "graphql-ws"
 HEADER_PROTOCOL_PREFIX = "header-"
 CONNECT_SUFFIX = "/connect"
 REALTIME_SUFFIX = "/realtime"  # where clients connect on a custom domain
-NOT_AUTHORIZED = "Valid authorization header not provided."
 # What a subscriber hears when the local runtime itself failed (details in the runner's log).
 LOCAL_FAILURE = {
     "errorType": "LocalRuntimeError",
@@ -507,13 +507,13 @@ def _decode_header_object(encoded: str) -> dict[str, str]:
     try:
         value = json.loads(decode(padded))
     except (binascii.Error, ValueError) as error:
-        raise AuthFailure(NOT_AUTHORIZED) from error
+        raise AuthFailure(NO_VALID_AUTHORIZATION) from error
     return _string_headers(value)
 
 
 def _string_headers(value: Any) -> dict[str, str]:
     if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
-        raise AuthFailure(NOT_AUTHORIZED)
+        raise AuthFailure(NO_VALID_AUTHORIZATION)
     return {str(k): v for k, v in value.items()}
 
 
@@ -521,7 +521,7 @@ def _check_host(headers: Mapping[str, str], endpoint_host: str) -> None:
     """The header object names the GraphQL endpoint's host (here, this server)."""
     host = next((v for k, v in headers.items() if k.lower() == "host"), None)
     if host is None or host.lower() != endpoint_host.lower():
-        raise AuthFailure(NOT_AUTHORIZED)
+        raise AuthFailure(NO_VALID_AUTHORIZATION)
 
 
 def _graphql_error(error: GraphQLError) -> dict[str, Any]:

@@ -25,10 +25,11 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from local.appsync.dynamodb import DynamoDbSource, UnsupportedRequest
+from local.appsync.errors import runtime_error
 from local.appsync.filters import MAX_INVALIDATIONS, NO_EXTENSIONS, Extensions
 from local.appsync.identity import AuthType
 from local.appsync.index_view import LaggingIndexes
-from local.appsync.js_runtime import RUNTIME_ERROR_TYPE, JsModule, JsRuntime, Outcome, make_context
+from local.appsync.js_runtime import JsModule, JsRuntime, Outcome, make_context
 from local.appsync.lambda_source import (
     DirectLambdaError,
     LambdaFunction,
@@ -100,14 +101,7 @@ class _Run:
             raise _Aborted
         if outcome.runtime_error is not None:
             log.warning("%s %s() threw %s", module.name, handler, outcome.runtime_error)
-            self.errors.append(
-                {
-                    "message": outcome.runtime_error,
-                    "errorType": RUNTIME_ERROR_TYPE,
-                    "data": None,
-                    "errorInfo": None,
-                }
-            )
+            self.errors.append(runtime_error(outcome.runtime_error).to_entry())
             raise _Aborted
         return outcome
 

@@ -21,7 +21,8 @@ from typing import Any
 
 from aiohttp import web
 
-from local.appsync.auth import AuthFailure, RequestAuthenticator, unauthorized_body
+from local.appsync.auth import AuthFailure, RequestAuthenticator
+from local.appsync.errors import unauthorized_body
 from local.appsync.executor import AppSyncExecutor
 from local.appsync.explorer import with_explorer
 from local.appsync.faults import (

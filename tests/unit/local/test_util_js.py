@@ -14,12 +14,12 @@ import time
 
 import pytest
 
+from local.appsync.errors import ErrorEntry
 from local.appsync.identity import AuthType
 from local.appsync.js_runtime import (
     SURFACE,
     JsRuntime,
     NotEmulated,
-    ResolverError,
     make_context,
     make_info,
 )
@@ -78,7 +78,7 @@ def test_error_aborts_the_handler_with_appsync_shape():
     outcome = run("util.error('boom', 'MyType', { a: 1 }, { why: 'x' });\nreturn 'unreached';")
     # THEN the handler stops and the error carries all four parts
     assert outcome.value is None
-    assert outcome.error == ResolverError("boom", "MyType", {"a": 1}, {"why": "x"})
+    assert outcome.error == ErrorEntry("boom", "MyType", {"a": 1}, {"why": "x"})
     assert outcome.error.to_entry() == {
         "message": "boom",
         "errorType": "MyType",
@@ -91,12 +91,12 @@ def test_append_error_keeps_going():
     outcome = run("util.appendError('first', 'Warn');\nreturn 'still here';")
     assert outcome.value == "still here"
     assert outcome.error is None
-    assert outcome.appended_errors == (ResolverError("first", "Warn"),)
+    assert outcome.appended_errors == (ErrorEntry("first", "Warn"),)
 
 
 def test_unauthorized_names_the_field_and_type():
     outcome = run("util.unauthorized();")
-    assert outcome.error == ResolverError(
+    assert outcome.error == ErrorEntry(
         "Not Authorized to access probeField on type Query", "Unauthorized"
     )
 
