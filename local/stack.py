@@ -56,7 +56,14 @@ from local.rest.gateway import Authorize, create_rest_app
 from local.rest.routes import RestRoutes, read_all_rest_routes
 from local.sigv4 import verify_request
 from local.state import LocalState
-from local.template import DEFAULT_ACCOUNT, Assembly, Resolver, TemplateError, load_assembly
+from local.template import (
+    DEFAULT_ACCOUNT,
+    Assembly,
+    CannotEmulate,
+    Resolver,
+    TemplateError,
+    load_assembly,
+)
 from local.tls import LocalTls, ensure_tls
 from local.tokens import ID_OR_ACCESS_TOKEN, CognitoTokenVerifier
 from local.web import create_web_app
@@ -353,14 +360,14 @@ class LocalStack:
         raw = assembly.resource(function_id).get("Properties", {})
         unknown = set(raw) - FUNCTION_PROPERTIES_USED - set(FUNCTION_PROPERTIES_IGNORED)
         if unknown:
-            raise TemplateError(
+            raise CannotEmulate(
                 f"{function_id} ({FUNCTION}): cannot emulate {', '.join(sorted(unknown))}"
             )
         props = resolver.resolve(
             {k: v for k, v in raw.items() if k in FUNCTION_PROPERTIES_USED}, where=function_id
         )
         if not str(props["Runtime"]).startswith("python"):
-            raise TemplateError(f"{function_id}: runtime {props['Runtime']} is not emulated")
+            raise CannotEmulate(f"{function_id}: runtime {props['Runtime']} is not emulated")
         code_dir = assembly.asset_path_for_s3_key(props["Code"]["S3Key"])
         access_key, secret, token = assume_role_credentials(
             endpoint,

@@ -28,6 +28,12 @@ class TemplateError(Exception):
     """The cloud assembly is missing, malformed, or uses something the runner cannot resolve."""
 
 
+class CannotEmulate(TemplateError):
+    """Valid for AWS, but the local runner cannot reproduce it (a resource type, a property, a
+    runtime feature): `python -m local` stops at start-up with this one line, which names the
+    resource and the property, rather than run something that would behave otherwise."""
+
+
 class _NoValue:
     """`Ref AWS::NoValue`: the enclosing property or list item is removed."""
 
@@ -271,7 +277,7 @@ class Resolver:
         }
         handler = handlers.get(name)
         if handler is None:
-            raise TemplateError(f"intrinsic {name} is not supported locally (at {where})")
+            raise CannotEmulate(f"intrinsic {name} is not supported locally (at {where})")
         return handler(argument, f"{where}.{name}")
 
     def _ref(self, target: Any, where: str) -> Any:

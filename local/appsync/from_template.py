@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from local.appsync.specs import DataSourceSpec, FunctionSpec, ResolverSpec
-from local.template import Assembly, Resolver, TemplateError
+from local.template import Assembly, CannotEmulate, Resolver, TemplateError
 
 API = "AWS::AppSync::GraphQLApi"
 SCHEMA = "AWS::AppSync::GraphQLSchema"
@@ -143,7 +143,7 @@ def read_appsync(
         {},
     )
     if pool.get("DefaultAction", "ALLOW") != "ALLOW":
-        raise TemplateError(
+        raise CannotEmulate(
             f"{api_id}: UserPoolConfig.DefaultAction {pool['DefaultAction']} is not emulated"
         )
 
@@ -217,7 +217,7 @@ def _properties(
     raw = assembly.resource(logical_id).get("Properties", {})
     unknown = set(raw) - USED[type_name] - set(IGNORED.get(type_name, {}))
     if unknown:
-        raise TemplateError(
+        raise CannotEmulate(
             f"{logical_id} ({type_name}): the local runner cannot emulate "
             f"{', '.join(sorted(unknown))}"
         )
@@ -225,7 +225,7 @@ def _properties(
     resolved = resolver.resolve(used, where=logical_id)
     runtime = resolved.get("Runtime")
     if runtime is not None and runtime != SUPPORTED_RUNTIME:
-        raise TemplateError(f"{logical_id}: Runtime {runtime} is not supported locally")
+        raise CannotEmulate(f"{logical_id}: Runtime {runtime} is not supported locally")
     return resolved
 
 
@@ -240,7 +240,7 @@ def _code(
         return str(props["Code"])
     location = props.get("CodeS3Location")
     if not location:
-        raise TemplateError(f"{logical_id}: a resolver without Code (VTL) is not supported locally")
+        raise CannotEmulate(f"{logical_id}: a resolver without Code (VTL) is not supported locally")
     return assembly.asset_path_for_s3_key(str(location)).read_text(encoding="utf-8")
 
 
@@ -261,7 +261,7 @@ def _data_sources(
                 raise TemplateError(f"{logical_id}: AWS_LAMBDA data source without LambdaConfig")
             spec = DataSourceSpec(name, "AWS_LAMBDA", function_arn=str(arn))
         else:
-            raise TemplateError(f"{logical_id}: data source type {kind} is not emulated locally")
+            raise CannotEmulate(f"{logical_id}: data source type {kind} is not emulated locally")
         sources[name] = spec
         physical_ids[logical_id] = {"Ref": name, "Name": name, "DataSourceArn": name}
     return sources

@@ -30,7 +30,7 @@ from typing import Any, Protocol
 
 from local.appsync.specs import DataSourceSpec, ResolverSpec
 from local.lambda_pool import InvocationError
-from local.template import TemplateError
+from local.template import CannotEmulate
 
 log = logging.getLogger("local.appsync.lambda")
 
@@ -166,7 +166,7 @@ async def data_source_functions(
             continue
         function_id = function_ids.get(arn)
         if function_id is None:
-            raise TemplateError(
+            raise CannotEmulate(
                 f"data source {source.name}: LambdaConfig.LambdaFunctionArn {arn} is not a "
                 "function of this stack (aliases, versions and other stacks are not emulated)"
             )

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from local.template import Assembly, Resolver, TemplateError
+from local.template import Assembly, CannotEmulate, Resolver, TemplateError
 
 JSON = "application/json"
 DEFAULT_TIMEOUT_MS = 29_000
@@ -255,7 +255,7 @@ class _Reader:
         if resource_id not in paths:
             raise TemplateError(f"{logical_id}.ResourceId: unknown resource {resource_id}")
         if props.get("ApiKeyRequired"):
-            raise TemplateError(f"{logical_id}.ApiKeyRequired: API keys are not emulated")
+            raise CannotEmulate(f"{logical_id}.ApiKeyRequired: API keys are not emulated")
         validate_body, validate_parameters = self._validator(logical_id, props)
         integration = props.get("Integration") or {}
         where = f"{logical_id}.Integration"
@@ -299,7 +299,7 @@ class _Reader:
                 f"{logical_id}.Type {props.get('Type')!r}: only COGNITO_USER_POOLS is emulated"
             )
         if "IdentityValidationExpression" in props:
-            raise TemplateError(f"{logical_id}.IdentityValidationExpression is not emulated")
+            raise CannotEmulate(f"{logical_id}.IdentityValidationExpression is not emulated")
         source = str(props.get("IdentitySource", ""))
         match = re.fullmatch(r"method\.request\.header\.([\w-]+)", source)
         if match is None:
@@ -382,13 +382,13 @@ class _Reader:
         for key, value in (chosen.get("ResponseParameters") or {}).items():
             name = key.removeprefix("method.response.header.")
             if name == key:
-                raise TemplateError(f"{where}: response parameter {key!r} is not emulated")
+                raise CannotEmulate(f"{where}: response parameter {key!r} is not emulated")
             expression = str(self.resolve(value, f"{where}.ResponseParameters.{key}"))
             _check_value_expression(expression, f"{where}.ResponseParameters.{key}")
             headers.append((name, expression))
         body = str((chosen.get("ResponseTemplates") or {}).get(JSON) or "")
         if "$" in body or "#" in body:
-            raise TemplateError(f"{where}.IntegrationResponses: VTL templates are not emulated")
+            raise CannotEmulate(f"{where}.IntegrationResponses: VTL templates are not emulated")
         return MockResponse(int(chosen.get("StatusCode", 200)), tuple(headers), body)
 
     # -- stages and gateway responses -----------------------------------------------------
@@ -480,7 +480,7 @@ def _required_parameters(logical_id: str, props: Mapping[str, Any]) -> tuple[str
     for key, is_required in (props.get("RequestParameters") or {}).items():
         match = _PARAMETER_SOURCE.fullmatch(key)
         if match is None:
-            raise TemplateError(f"{logical_id}.RequestParameters: {key!r} is not emulated")
+            raise CannotEmulate(f"{logical_id}.RequestParameters: {key!r} is not emulated")
         if is_required is True:
             required.append(f"{match.group(1)}.{match.group(2)}")
     return tuple(required)
@@ -493,7 +493,7 @@ def _check_schema(schema: Any, where: str) -> None:
     if "draft-04" not in str(version):
         raise TemplateError(f"{where}.$schema {version!r}: API Gateway uses draft 4")
     if '"$ref"' in json.dumps(schema):
-        raise TemplateError(f"{where}: $ref between models is not emulated")
+        raise CannotEmulate(f"{where}: $ref between models is not emulated")
 
 
 def _select_integration_response(
@@ -514,14 +514,14 @@ def _check_value_expression(expression: str, where: str) -> None:
         return
     if _PARAMETER_SOURCE.fullmatch(expression):
         return
-    raise TemplateError(f"{where}: mapping expression {expression!r} is not emulated")
+    raise CannotEmulate(f"{where}: mapping expression {expression!r} is not emulated")
 
 
 def check_template(template: str, where: str) -> None:
     """Fail unless `template` only uses the `$context` variables the gateway fills in."""
     if _VTL_DIRECTIVE.search(template):
-        raise TemplateError(f"{where}: VTL directives are not emulated")
+        raise CannotEmulate(f"{where}: VTL directives are not emulated")
     for match in VARIABLE.finditer(template):
         name = match.group(1) or match.group(2)
         if name not in _CONTEXT_VARIABLES and not name.startswith("stageVariables."):
-            raise TemplateError(f"{where}: ${name} is not emulated")
+            raise CannotEmulate(f"{where}: ${name} is not emulated")
