@@ -135,7 +135,7 @@ def test_a_vtl_resolver_is_refused(tmp_path: Path):
 
 def test_another_data_source_type_is_refused(tmp_path: Path):
     # valid for AWS, not reproducible here: refused as such, naming the resource and the type
-    with pytest.raises(CannotEmulate, match="Table.*AMAZON_OPENSEARCH_SERVICE"):
+    with pytest.raises(CannotEmulate, match=r"Table.*AMAZON_OPENSEARCH_SERVICE"):
         read(changed(["Table", "Properties", "Type"], "AMAZON_OPENSEARCH_SERVICE"), tmp_path)
 
 
