@@ -117,6 +117,7 @@ class LocalAws:
         self._server = ShimmedMotoServer(region, DEFAULT_ACCOUNT, ip_address="127.0.0.1", port=port)
         self._quiet = quiet
         self.endpoint = ""
+        self._stop_observing: Callable[[], None] = lambda: None
 
     def start(self) -> LocalAws:
         install_signing_key(self.signing_key)
@@ -129,6 +130,7 @@ class LocalAws:
         return self
 
     def stop(self) -> None:
+        self._stop_observing()
         self._server.stop()
 
     def __enter__(self) -> LocalAws:
@@ -157,7 +159,10 @@ class LocalAws:
         # The local AppSync calls moto in process, without the server (local/inprocess.py).
         from local import inprocess
 
-        inprocess.observe(lambda action: None if action.startswith(READ_ACTIONS) else on_write())
+        self._stop_observing = inprocess.observe(
+            self.endpoint,
+            lambda action: None if action.startswith(READ_ACTIONS) else on_write(),
+        )
 
 
 def _load_aws_managed_policies() -> None:

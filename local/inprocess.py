@@ -28,14 +28,24 @@ from local.aws import DUMMY_CREDENTIALS
 
 _apps: dict[str, Flask] = {}
 _apps_lock = threading.Lock()
-# Called with each request's X-Amz-Target action after moto answered it (see observe).
-_observers: list[Callable[[str], None]] = []
+# endpoint -> what to call with each request's X-Amz-Target action after moto answered it
+_observers: dict[str, Callable[[str], None]] = {}
+_observers_lock = threading.Lock()
 
 
-def observe(observer: Callable[[str], None]) -> None:
-    """Call `observer(action)` after every in-process request, as LocalAws.observe_writes does
-    for requests over HTTP, so saved state also follows the local AppSync's own writes."""
-    _observers.append(observer)
+def observe(endpoint: str, observer: Callable[[str], None]) -> Callable[[], None]:
+    """Call `observer(action)` after every in-process request to `endpoint`, as
+    LocalAws.observe_writes does for requests over HTTP, so saved state also follows the local
+    AppSync's own writes. Returns what stops it (LocalAws.stop calls it)."""
+    with _observers_lock:
+        _observers[endpoint] = observer
+
+    def stop() -> None:
+        with _observers_lock:
+            if _observers.get(endpoint) is observer:
+                del _observers[endpoint]
+
+    return stop
 
 
 def client(service: str, endpoint: str, region: str) -> Any:
@@ -80,11 +90,20 @@ def _send(app: Flask, request: AWSPreparedRequest, **_: Any) -> AWSResponse:
     app_iter, status, headers = run_wsgi_app(app, environ, buffered=True)
     content = b"".join(app_iter)
     status_code = int(status.split(" ", 1)[0])
-    target = request.headers.get("X-Amz-Target") or b""
-    action = (target.decode() if isinstance(target, bytes) else str(target)).rpartition(".")[2]
-    for observer in list(_observers):
-        observer(action)
+    observer = _observer_for(request.url)
+    if observer is not None:
+        target = request.headers.get("X-Amz-Target") or b""
+        text = target.decode() if isinstance(target, bytes) else str(target)
+        observer(text.rpartition(".")[2])
     return AWSResponse(request.url, status_code, dict(headers.items()), _Body(content))
+
+
+def _observer_for(url: str) -> Callable[[str], None] | None:
+    with _observers_lock:
+        for endpoint, observer in _observers.items():
+            if url.startswith(endpoint):
+                return observer
+    return None
 
 
 class _Body(io.BytesIO):

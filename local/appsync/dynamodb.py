@@ -38,7 +38,6 @@ from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
-from boto3.dynamodb.types import TypeSerializer
 from botocore.exceptions import ClientError
 
 from local.appsync.index_view import LaggingIndexes
@@ -108,8 +107,7 @@ _CONDITION_FIELDS = _EXPRESSION_FIELDS | {
     "conditionalCheckFailedHandler",
 }
 _CONDITION_FAILED = "ConditionalCheckFailedException"
-# Table and index key attribute names, by (table, index); tables do not change during a run.
-_KEY_NAMES: dict[tuple[str, str | None], list[str]] = {}
+
 _PROJECTION_FIELDS = frozenset({"expression", "expressionNames"})
 _SELECT_VALUES = frozenset({"ALL_ATTRIBUTES", "ALL_PROJECTED_ATTRIBUTES"})
 
@@ -171,16 +169,17 @@ class DynamoDbSource:
         if self._indexes is not None:
             self._indexes.before_write(self._table)
         try:
-            stored = handler(request)
+            stored = handler(request)  # the item as DynamoDB holds it (client format) or None
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") != _CONDITION_FAILED:
                 raise
             return self._after_condition_failure(operation, request, exc)
         if self._indexes is not None:
             key = _marshal_map(request["key"])
-            item = None if operation == "DeleteItem" else _marshal_item(stored)
-            self._indexes.record_write(self._table, key, item)
-        return stored
+            self._indexes.record_write(
+                self._table, key, None if operation == "DeleteItem" else stored
+            )
+        return unmarshal_item(stored) if stored else None
 
     def _after_condition_failure(
         self, operation: str, request: Mapping[str, Any], exc: ClientError
@@ -228,7 +227,7 @@ class DynamoDbSource:
         params: dict[str, Any] = {"TableName": self._table, "Item": item}
         _add_expressions(params, "ConditionExpression", _condition(request))
         self._client.put_item(**params)
-        return unmarshal_item(item)
+        return item
 
     def _UpdateItem(self, request: Mapping[str, Any]) -> Any:
         params: dict[str, Any] = {
@@ -238,8 +237,7 @@ class DynamoDbSource:
         }
         _add_expressions(params, "UpdateExpression", _expression(request["update"], "update"))
         _add_expressions(params, "ConditionExpression", _condition(request))
-        attributes = self._client.update_item(**params).get("Attributes")
-        return unmarshal_item(attributes) if attributes else None
+        return self._client.update_item(**params).get("Attributes")
 
     def _DeleteItem(self, request: Mapping[str, Any]) -> Any:
         params: dict[str, Any] = {
@@ -248,8 +246,7 @@ class DynamoDbSource:
             "ReturnValues": "ALL_OLD",
         }
         _add_expressions(params, "ConditionExpression", _condition(request))
-        attributes = self._client.delete_item(**params).get("Attributes")
-        return unmarshal_item(attributes) if attributes else None
+        return self._client.delete_item(**params).get("Attributes")
 
     def _Query(self, request: Mapping[str, Any]) -> Any:
         params = self._paged_params(request)
@@ -408,14 +405,12 @@ class DynamoDbSource:
         }
 
     def _key_names(self, index: str | None) -> list[str]:
-        cache_key = (self._table, index)
-        if cache_key not in _KEY_NAMES:
-            table = self._client.describe_table(TableName=self._table)["Table"]
-            schemas = [table["KeySchema"]]
-            for group in ("GlobalSecondaryIndexes", "LocalSecondaryIndexes"):
-                schemas += [i["KeySchema"] for i in table.get(group, []) if i["IndexName"] == index]
-            _KEY_NAMES[cache_key] = [k["AttributeName"] for schema in schemas for k in schema]
-        return _KEY_NAMES[cache_key]
+        """The table's and the index's key attributes (asked only when a page fills exactly)."""
+        table = self._client.describe_table(TableName=self._table)["Table"]
+        schemas = [table["KeySchema"]]
+        for group in ("GlobalSecondaryIndexes", "LocalSecondaryIndexes"):
+            schemas += [i["KeySchema"] for i in table.get(group, []) if i["IndexName"] == index]
+        return [k["AttributeName"] for schema in schemas for k in schema]
 
     def _paged_params(self, request: Mapping[str, Any]) -> dict[str, Any]:
         params: dict[str, Any] = {"TableName": self._table}
@@ -642,22 +637,6 @@ def _expression(
 
 def _without(item: Mapping[str, Any], ignored: set[str]) -> dict[str, Any]:
     return {name: value for name, value in item.items() if name not in ignored}
-
-
-def _marshal_item(item: Mapping[str, Any]) -> dict[str, Any]:
-    """A plain-JSON item (as ctx.result holds it) in the client's wire format."""
-    serializer = TypeSerializer()
-    return {name: serializer.serialize(_for_serializer(value)) for name, value in item.items()}
-
-
-def _for_serializer(value: Any) -> Any:
-    if isinstance(value, float):
-        return Decimal(str(value))
-    if isinstance(value, list):
-        return [_for_serializer(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _for_serializer(v) for k, v in value.items()}
-    return value
 
 
 def _add_expressions(params: dict[str, Any], key: str, section: Mapping[str, Any] | None) -> None:
