@@ -103,3 +103,20 @@ def test_the_copy_is_out_of_sight_of_the_stacks_table_list(client):
     source = DynamoDbSource(client, TABLE, lagging(client))
     put(source, "1")
     assert client.list_tables()["TableNames"] == [TABLE]
+
+
+def test_the_index_copy_keeps_attribute_types(client):
+    """What reaches the index is the item as written: a binary attribute stays binary."""
+    source = DynamoDbSource(client, TABLE, lagging(client))
+    values = {
+        "owner": {"S": "o"},
+        "createdAt": {"S": "2024-1"},
+        "title": {"S": "t"},
+        "blob": {"B": "aGk="},
+    }
+    source.execute({"operation": "PutItem", "key": {"id": {"S": "1"}}, "attributeValues": values})
+    wait_past_the_delay()
+    assert "1" in by_owner(source)  # an index read applies the writes that are due
+    view = boto3.client("dynamodb", region_name=view_region("us-east-1"))
+    stored = view.get_item(TableName=TABLE, Key={"id": {"S": "1"}})["Item"]
+    assert stored["blob"] == {"B": b"hi"}
