@@ -126,7 +126,7 @@ async def serve(args: argparse.Namespace) -> int:
         loop.add_signal_handler(signum, stop.set)
     # Imported once Ctrl-C is handled: these take most of a second.
     from local.appsync.faults import FaultPlan, FaultPlanError
-    from local.lambda_pool import InvocationError
+    from local.awslambda.pool import InvocationError
     from local.stack import LocalStack, Settings, write_outputs
     from local.state import StateError
     from local.template import TemplateError, stack_name_for_stage

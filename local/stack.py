@@ -16,7 +16,6 @@ from typing import Any
 
 from aiohttp import web
 
-from local import inprocess
 from local.appsync.auth import RequestAuthenticator
 from local.appsync.code_check import check_resolver_code
 from local.appsync.executor import AppSyncExecutor
@@ -31,16 +30,17 @@ from local.appsync.resolvers import FieldCall, ResolverExecutor
 from local.appsync.server import create_appsync_app
 from local.appsync.specs import ResolverSpec, resolver_code
 from local.appsync.subscriptions import SubscriptionRegistry
-from local.aws import (
-    LocalAws,
-    SigningKey,
-    assume_role_credentials,
-    credentials_lookup,
-    provision,
-    pseudo_parameters,
-)
-from local.dynamodb_gateway import create_dynamodb_gateway
-from local.iam import (
+from local.aws import inprocess
+from local.aws.credentials import assume_role_credentials, credentials_lookup
+from local.aws.provision import provision, pseudo_parameters
+from local.aws.server import LocalAws
+from local.aws.sigv4 import verify_request
+from local.awslambda.pool import LambdaPool
+from local.cognito.signing_key import SigningKey
+from local.cognito.tokens import ID_OR_ACCESS_TOKEN, CognitoTokenVerifier
+from local.dynamodb.gateway import create_dynamodb_gateway
+from local.iam.conditions import request_context
+from local.iam.policy import (
     GRAPHQL_ACTION,
     CachedPolicySource,
     Decision,
@@ -49,12 +49,9 @@ from local.iam import (
     evaluate,
     field_arn,
 )
-from local.iam_conditions import request_context
-from local.lambda_pool import LambdaPool
 from local.rest.authorizer import cognito_authorize
 from local.rest.gateway import Authorize, create_rest_app
 from local.rest.routes import RestRoutes, read_all_rest_routes
-from local.sigv4 import verify_request
 from local.state import LocalState
 from local.template import (
     DEFAULT_ACCOUNT,
@@ -65,7 +62,6 @@ from local.template import (
     load_assembly,
 )
 from local.tls import LocalTls, ensure_tls
-from local.tokens import ID_OR_ACCESS_TOKEN, CognitoTokenVerifier
 from local.web import create_web_app
 
 log = logging.getLogger("local")
@@ -256,7 +252,7 @@ class LocalStack:
         self, config: AppSyncConfig, api_arn: str, lambdas: dict[str, LambdaFunction]
     ) -> AppSyncExecutor:
         assert self._aws is not None
-        # moto runs in this process: the AppSync's own calls skip the socket (local/inprocess.py)
+        # moto runs in this process: the AppSync skips the socket (local/aws/inprocess.py)
         dynamodb = inprocess.client("dynamodb", self._aws.endpoint, self._aws.region)
         delay = self.settings.index_delay_ms
         indexes = None

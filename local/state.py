@@ -40,7 +40,8 @@ from moto.cognitoidp.models import cognitoidp_backends
 from moto.dynamodb.models import dynamodb_backends
 
 from local.appsync import dynamodb as appsync_dynamodb
-from local.aws import Restore, SigningKey
+from local.aws.provision import Restore
+from local.cognito.signing_key import SigningKey
 from local.template import DEFAULT_ACCOUNT, Assembly
 
 log = logging.getLogger("local.state")

@@ -17,7 +17,7 @@ The event is `{arguments, identity, source, request, prev, info, stash}`, the re
 the field's value, and a function error is the field's error with the function's errorType
 and errorMessage.
 
-The functions run in the same warm worker pools as REST integrations (local/lambda_pool.py).
+The functions run in the same warm worker pools as REST integrations (local/awslambda/pool.py).
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from local.appsync.specs import DataSourceSpec, ResolverSpec
-from local.lambda_pool import InvocationError
+from local.awslambda.pool import InvocationError
 from local.template import CannotEmulate
 
 log = logging.getLogger("local.appsync.lambda")

@@ -1,4 +1,4 @@
-"""The Cognito user pool authorizer, backed by the JWT verifiers of `local.tokens`."""
+"""The Cognito user pool authorizer, backed by the JWT verifiers of `local.cognito.tokens`."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from local.cognito.tokens import ID_OR_ACCESS_TOKEN, CognitoTokenVerifier, TokenError
 from local.rest.gateway import Authorize
 from local.rest.routes import CognitoAuthorizer
-from local.tokens import ID_OR_ACCESS_TOKEN, CognitoTokenVerifier, TokenError
 
 VERIFIED_CACHE_SIZE = 1024
 

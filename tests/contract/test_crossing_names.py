@@ -36,7 +36,7 @@ from local.appsync.identity import AuthType, iam_identity  # noqa: E402
 from local.appsync.js_runtime import JsRuntime, make_info  # noqa: E402
 from local.appsync.resolvers import FieldCall, ResolverExecutor  # noqa: E402
 from local.appsync.specs import DataSourceSpec, ResolverSpec  # noqa: E402
-from local.lambda_pool import RUNTIME_SDK  # noqa: E402
+from local.awslambda.pool import RUNTIME_SDK  # noqa: E402
 from stacks import constants  # noqa: E402
 from stacks.bundling import BOTOCORE_BRINGS, RUNTIME_PROVIDED, TRIMMED  # noqa: E402
 from stacks.rest_api import GATEWAY_ERRORS  # noqa: E402

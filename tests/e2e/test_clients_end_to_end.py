@@ -33,7 +33,7 @@ import pytest
 from botocore.exceptions import ClientError
 from e2e_support import CDK_OUT, DUMMY, PASSWORD, REGION, ROOT
 
-from local.aws import assume_role_credentials
+from local.aws.credentials import assume_role_credentials
 
 CLIENTS = ROOT / "clients"
 ARTIFACTS = ROOT / "tests" / "artifacts"

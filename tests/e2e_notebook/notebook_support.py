@@ -21,7 +21,7 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
-from local.aws import assume_role_credentials
+from local.aws.credentials import assume_role_credentials
 from local.background import BackgroundStack
 from local.stack import Settings
 

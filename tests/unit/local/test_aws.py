@@ -15,16 +15,11 @@ import jwt
 import pytest
 from moto.utilities.utils import load_resource
 
-from local.aws import (
-    LocalAws,
-    LocalResources,
-    ProvisionError,
-    assume_role_credentials,
-    credentials_lookup,
-    install_signing_key,
-    provision,
-    pseudo_parameters,
-)
+from local.aws.credentials import assume_role_credentials, credentials_lookup
+from local.aws.kinds import LocalResources, ProvisionError
+from local.aws.provision import provision, pseudo_parameters
+from local.aws.server import LocalAws
+from local.cognito.signing_key import install_signing_key
 from local.template import Assembly, Resolver, TemplateError, load_assembly
 
 REGION = "eu-west-1"

@@ -28,7 +28,7 @@ from botocore.exceptions import ClientError
 from moto.cognitoidp.models import cognitoidp_backends
 from pycognito.aws_srp import AWSSRP, ForceChangePasswordException
 
-from local.aws import DUMMY_CREDENTIALS, LocalAws
+from local.aws.server import DUMMY_CREDENTIALS, LocalAws
 from local.cognito.errors import CognitoError
 from local.cognito.service import CognitoService
 from local.template import DEFAULT_ACCOUNT

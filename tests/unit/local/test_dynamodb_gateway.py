@@ -1,6 +1,6 @@
 """Which ARNs the local DynamoDB gateway checks the caller's policies against."""
 
-from local.dynamodb_gateway import resources_of
+from local.dynamodb.gateway import resources_of
 
 REGION, ACCOUNT = "us-east-1", "123456789012"
 TABLE = f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table"

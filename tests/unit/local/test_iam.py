@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from local.aws import LocalAws
-from local.iam import (
+from local.aws.server import LocalAws
+from local.iam.policy import (
     GRAPHQL_ACTION,
     CachedPolicySource,
     IamPolicySource,

@@ -3,8 +3,8 @@
 
 import pytest
 
-from local.iam import Policy, PolicyError, evaluate
-from local.iam_conditions import condition_holds, request_context
+from local.iam.conditions import condition_holds, request_context
+from local.iam.policy import Policy, PolicyError, evaluate
 
 CONTEXT = {
     "aws:SourceIp": "127.0.0.1",

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from local.lambda_pool import (
+from local.awslambda.pool import (
     FunctionTimeout,
     InitError,
     InvocationError,

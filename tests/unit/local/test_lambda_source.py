@@ -18,7 +18,7 @@ from local.appsync.js_runtime import JsRuntime, make_info
 from local.appsync.lambda_source import LambdaFunction, LambdaRequestError, LambdaSource
 from local.appsync.resolvers import FieldCall, ResolverExecutor
 from local.appsync.specs import DataSourceSpec, FunctionSpec, ResolverSpec
-from local.lambda_pool import InvocationError
+from local.awslambda.pool import InvocationError
 
 ARN = "arn:aws:lambda:us-east-1:123456789012:function:fn"
 SOURCE = DataSourceSpec("fn", "AWS_LAMBDA", function_arn=ARN)

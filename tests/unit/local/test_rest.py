@@ -16,6 +16,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
+from local.cognito.tokens import CognitoTokenVerifier
 from local.rest import (
     CognitoAuthorizer,
     RestRoutes,
@@ -25,7 +26,6 @@ from local.rest import (
     read_rest_routes,
 )
 from local.template import Assembly, Resolver, TemplateError
-from local.tokens import CognitoTokenVerifier
 
 POOL_ARN = "arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_Local"
 CORS = {"gatewayresponse.header.Access-Control-Allow-Origin": "'*'"}

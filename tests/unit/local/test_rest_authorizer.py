@@ -11,8 +11,8 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
+from local.cognito.tokens import CognitoTokenVerifier, TokenError
 from local.rest import CognitoAuthorizer, cognito_authorize
-from local.tokens import CognitoTokenVerifier, TokenError
 
 POOL_ID = "us-east-1_Local"
 ISSUER = f"https://cognito-idp.us-east-1.amazonaws.com/{POOL_ID}"

@@ -11,7 +11,7 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
-from local.sigv4 import Identity, SignatureError, verify_request
+from local.aws.sigv4 import Identity, SignatureError, verify_request
 
 REGION = "eu-west-1"
 HOST = "127.0.0.1:4010"

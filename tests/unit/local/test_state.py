@@ -23,10 +23,12 @@ from moto.cognitoidp.models import cognitoidp_backends
 from moto.dynamodb.models import dynamodb_backends
 
 from local.appsync import dynamodb as appsync_dynamodb
-from local.aws import LocalAws, LocalResources, provision
+from local.aws.kinds import LocalResources
+from local.aws.provision import provision
+from local.aws.server import LocalAws
+from local.cognito.tokens import ID_OR_ACCESS_TOKEN, CognitoTokenVerifier
 from local.state import STATE_FILE, LocalState, StateError, reset
 from local.template import DEFAULT_ACCOUNT, Assembly, load_assembly
-from local.tokens import ID_OR_ACCESS_TOKEN, CognitoTokenVerifier
 
 REGION = "ap-southeast-2"  # a region no other test module provisions into
 FIXTURE = Path(__file__).parent / "fixtures" / "cdk.out"

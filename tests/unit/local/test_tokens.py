@@ -12,9 +12,10 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
-from local.aws import LocalAws, provision
+from local.aws.provision import provision
+from local.aws.server import LocalAws
+from local.cognito.tokens import ID_OR_ACCESS_TOKEN, CognitoTokenVerifier, TokenError, issuer_for
 from local.template import load_assembly
-from local.tokens import ID_OR_ACCESS_TOKEN, CognitoTokenVerifier, TokenError, issuer_for
 
 REGION = "eu-west-1"
 POOL_ID = "eu-west-1_TestPool"

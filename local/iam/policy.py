@@ -22,7 +22,7 @@ from urllib.parse import unquote
 
 from botocore.exceptions import ClientError
 
-from local.iam_conditions import ConditionError, condition_holds
+from local.iam.conditions import ConditionError, condition_holds
 
 GRAPHQL_ACTION = "appsync:GraphQL"
 

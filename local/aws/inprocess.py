@@ -24,7 +24,7 @@ from flask import Flask
 from moto.server import create_backend_app
 from werkzeug.test import EnvironBuilder, run_wsgi_app
 
-from local.aws import DUMMY_CREDENTIALS
+from local.aws.server import DUMMY_CREDENTIALS
 
 _apps: dict[str, Flask] = {}
 _apps_lock = threading.Lock()

@@ -2,8 +2,8 @@
 
 moto accepts any signature from anyone. A function's role, though, may only do what the
 template grants it, so the function does not talk to moto directly: its environment points
-`AWS_ENDPOINT_URL_DYNAMODB` here. Each request is SigV4-verified (local.sigv4, service
-`dynamodb`), the caller's identity policies are evaluated (local.iam) for
+`AWS_ENDPOINT_URL_DYNAMODB` here. Each request is SigV4-verified (local.aws.sigv4, service
+`dynamodb`), the caller's identity policies are evaluated (local.iam.policy) for
 `dynamodb:<Operation>` on every table (or index) ARN the request names, and only an allowed
 request is forwarded to moto. Refusals take DynamoDB's shape (JSON 1.0 `__type`, HTTP 400):
 - a bad or unknown signature: `UnrecognizedClientException` / `InvalidSignatureException`;
@@ -26,8 +26,8 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from local.iam import Decision, Policy, PolicyError, evaluate
-from local.sigv4 import CredentialsLookup, SignatureError, verify_request
+from local.aws.sigv4 import CredentialsLookup, SignatureError, verify_request
+from local.iam.policy import Decision, Policy, PolicyError, evaluate
 
 log = logging.getLogger("local.dynamodb")
 

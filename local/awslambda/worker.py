@@ -1,6 +1,6 @@
 """One warm Lambda execution environment: import the handler once, then serve invocations.
 
-Started by `local.lambda_pool` as `python -I -S -u lambda_worker.py --fd N ...`, so it sees the
+Started by `local.awslambda.pool` as `python -I -S -u worker.py --fd N ...`, so it sees the
 standard library, the function's asset directory (what `/var/task` gives in Lambda) and, after
 it, the AWS SDK the Lambda runtime provides (`--runtime-dir`). It must therefore import
 nothing outside the standard library.

@@ -5,7 +5,7 @@ an invocation that finds no idle worker starts a new one, up to `size`, and othe
 A worker that crashes or times out is discarded (a timed-out one is killed first); the next
 invocation that needs a worker starts a fresh one, as Lambda starts a new environment.
 
-Events and results travel on a dedicated socket (see `local.lambda_worker`), so the handler's
+Events and results travel on a dedicated socket (see `local.awslambda.worker`), so the handler's
 own stdout and stderr stay free for its logs; they are forwarded line by line, prefixed with
 the function name, as they would reach CloudWatch Logs.
 """
@@ -33,7 +33,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-WORKER_SCRIPT = Path(__file__).with_name("lambda_worker.py")
+WORKER_SCRIPT = Path(__file__).with_name("worker.py")
 # What Lambda's Python runtime puts after the function's code on sys.path: the AWS SDK.
 # The asset leaves these out (stacks/bundling.py, RUNTIME_PROVIDED), so a worker gets the
 # runner's own copies, after the asset directory, as in Lambda.
