@@ -1,5 +1,5 @@
 """The local AppSync endpoint: `POST /graphql`, and with a subscription registry the real-time
-WebSocket (see realtime.py) both on the same path (`GET /graphql` with an upgrade) and where
+WebSocket (see realtime/) both on the same path (`GET /graphql` with an upgrade) and where
 AWS's clients look for it on a custom domain: `<GraphQL URL>/realtime`. Amplify JS and
 aws-appsync-subscription-link append `/realtime` to any GraphQL URL that is not
 `*.appsync-api.<region>.amazonaws.com` (Amplify: api-graphql `AWSWebSocketProvider/appsyncUrl`,
