@@ -4,8 +4,9 @@ moto accepts any signature from anyone. A function's role, though, may only do w
 template grants it, so the function does not talk to moto directly: its environment points
 `AWS_ENDPOINT_URL_DYNAMODB` here. Each request is SigV4-verified (local.aws.sigv4, service
 `dynamodb`), the caller's identity policies are evaluated (local.iam.policy) for
-`dynamodb:<Operation>` on every table (or index) ARN the request names, and only an allowed
-request is forwarded to moto. Refusals take DynamoDB's shape (JSON 1.0 `__type`, HTTP 400):
+`dynamodb:<Operation>` on every table (or index) ARN the request names, with the request's
+global condition keys (local.iam.conditions), and only an allowed request is forwarded to moto.
+Refusals take DynamoDB's shape (JSON 1.0 `__type`, HTTP 400):
 - a bad or unknown signature: `UnrecognizedClientException` / `InvalidSignatureException`;
 - a denied action: `AccessDeniedException`, "User: <arn> is not authorized to perform:
   dynamodb:<Operation> on resource: <arn> because no identity-based policy allows the
@@ -27,6 +28,7 @@ import aiohttp
 from aiohttp import web
 
 from local.aws.sigv4 import CredentialsLookup, SignatureError, verify_request
+from local.iam.conditions import request_context
 from local.iam.policy import Decision, Policy, PolicyError, evaluate
 
 log = logging.getLogger("local.dynamodb")
@@ -119,8 +121,10 @@ def create_dynamodb_gateway(
             return _error(CORAL + "SerializationException", "The body is not valid JSON.")
         principal = identity.role_arn or identity.arn
         action = f"dynamodb:{operation}"
+        # In AWS the function's SDK reaches DynamoDB over HTTPS; this loopback hop stands in for it.
+        context = request_context(identity.arn, request.remote, region, secure=True)
         for resource in resources_of(body if isinstance(body, dict) else {}, region, account):
-            decision = _decide(policies, principal, action, resource)
+            decision = _decide(policies, principal, action, resource, context)
             if not decision.allowed:
                 log.info("IAM denied %s %s on %s: %s", identity.arn, action, resource, decision)
                 return _error(
@@ -147,9 +151,11 @@ def create_dynamodb_gateway(
     return app
 
 
-def _decide(policies: PolicyLookup, principal: str, action: str, resource: str) -> Decision:
+def _decide(
+    policies: PolicyLookup, principal: str, action: str, resource: str, context: dict[str, Any]
+) -> Decision:
     try:
-        return evaluate(policies(principal), action, resource)
+        return evaluate(policies(principal), action, resource, context)
     except PolicyError as error:  # never allow what cannot be evaluated
         return Decision(False, f"cannot evaluate: {error}")
 

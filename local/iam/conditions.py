@@ -8,7 +8,10 @@ The semantics are IAM's (IAM User Guide, "IAM JSON policy elements: Condition op
 - a key the request does not have: the condition is false, unless the operator is negated
   (then true), ends in `IfExists` (true) or is `Null`;
 - `ForAnyValue:` / `ForAllValues:` compare multivalued keys.
-An operator this module does not know raises PolicyError, so the statement is never guessed.
+An operator this module does not know raises ConditionError, so the statement is never guessed.
+So does a service-specific key (`dynamodb:LeadingKeys`, ...) the request context lacks: AWS
+would supply it, so treating it as absent would guess. A global `aws:` key the context lacks is
+absent in AWS too for such a request (no VPC endpoint, no MFA...).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 Comparison = Callable[[str, str], bool]
+GLOBAL_KEY_PREFIX = "aws:"
 
 
 class ConditionError(Exception):
@@ -82,6 +86,8 @@ def condition_holds(condition: Mapping[str, Any], context: Mapping[str, Any]) ->
         if not isinstance(tests, Mapping):
             raise ConditionError(f"{operator}: expected an object of condition keys")
         for key, expected in tests.items():
+            if key.lower() not in keys and not key.lower().startswith(GLOBAL_KEY_PREFIX):
+                raise ConditionError(f"the condition key {key!r} is not supported locally")
             policy_values = [
                 str(v) for v in (expected if isinstance(expected, list) else [expected])
             ]

@@ -109,3 +109,20 @@ def test_an_assumed_role_session_is_named_by_its_role():
     assert context["aws:PrincipalArn"] == "arn:aws:iam::123456789012:role/TodoFunctionRole"
     assert context["aws:PrincipalAccount"] == "123456789012"
     assert context["aws:SecureTransport"] == "true"
+
+
+def test_a_service_key_missing_from_the_context_is_refused_not_treated_as_absent():
+    # AWS supplies service keys such as dynamodb:LeadingKeys with the request (IAM User Guide,
+    # "IAM JSON policy elements: Condition"); a missing one here would be a guess.
+    policy = allow_with({"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": ["u1"]}})
+    with pytest.raises(PolicyError, match="dynamodb:LeadingKeys"):
+        evaluate([policy], "appsync:GraphQL", "x", CONTEXT)
+
+
+def test_a_global_key_missing_from_the_context_is_absent_as_in_aws():
+    # aws:SourceVpc is present only for requests through a VPC endpoint (IAM User Guide, "AWS
+    # global condition context keys"), so IfExists holds and a plain match does not.
+    present_if_exists = allow_with({"StringEqualsIfExists": {"aws:SourceVpc": "vpc-1"}})
+    required = allow_with({"StringEquals": {"aws:SourceVpc": "vpc-1"}})
+    assert evaluate([present_if_exists], "appsync:GraphQL", "x", CONTEXT).allowed
+    assert not evaluate([required], "appsync:GraphQL", "x", CONTEXT).allowed
