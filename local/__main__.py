@@ -1,6 +1,6 @@
 """`python -m local`: run the synthesized stack on 127.0.0.1 until Ctrl-C or SIGTERM.
 
-Users, groups, todos and the token-signing key are kept in --state-dir (default .local/), so a
+Users, groups, table items and the token-signing key are kept in --state-dir (default .local/), so a
 restart finds them again and tokens issued before it stay valid; `make reset` deletes it, and
 --ephemeral runs without reading or writing it.
 """
@@ -51,7 +51,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--state-dir",
         type=Path,
         default=Path(".local"),
-        help="where users, todos and keys survive restarts (default: .local)",
+        help="where users, table items and keys survive restarts (default: .local)",
     )
     parser.add_argument(
         "--ephemeral",
@@ -81,7 +81,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--appsync-faults",
         metavar="PLAN",
         help=f"inject faults into a share of AppSync requests, e.g. '5xx=0.2,hang=0.01' "
-        f"(kinds: {_fault_kinds()}; only=GetTodo+ListTodos limits them to those GraphQL "
+        f"(kinds: {_fault_kinds()}; only=OpA+OpB limits them to those GraphQL "
         "operations; delay=SECONDS holds each injected fault)",
     )
     parser.add_argument("--fault-seed", type=int, help="seed for the fault draw (repeatable runs)")
@@ -209,7 +209,7 @@ def reset_state(state_dir: Path) -> int:
         return 1
     if removed:
         names = ", ".join(f"{directory}/" for directory in removed)
-        print(f"Removed {names}: the next make up starts with no users, todos or keys.")
+        print(f"Removed {names}: the next start has no users, table items or keys.")
     else:
         print(f"Nothing to reset: no saved stack in {state_dir}/.")
     return 0

@@ -116,7 +116,7 @@ def _create_ca(
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name(
         [
-            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "appsync-lambda-todo local stack"),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "python -m local (local stack)"),
             x509.NameAttribute(NameOID.COMMON_NAME, f"Local stack CA {now:%Y-%m-%d %H:%M}"),
         ]
     )

@@ -1,7 +1,7 @@
 """An in-browser GraphQL explorer on the local GraphQL URL, as `amplify mock` offers one.
 
 A browser's `GET /graphql` (one that accepts HTML and asks for no WebSocket upgrade) gets the
-page in explorer.html: a query editor, a field for the ID token (`./todo token` prints it), the
+page in explorer.html: a query editor, a field for a user pool ID token, the
 schema read by introspection where the API enables it, and subscriptions over the real-time
 protocol. Every other GET goes to the real-time endpoint unchanged. The page loads nothing
 from elsewhere and runs every request as the token's user, like any other client.

@@ -59,7 +59,7 @@ class FaultPlan:
 
     @classmethod
     def parse(cls, text: str, seed: int | None = None) -> FaultPlan:
-        """Read "5xx=0.2,hang=0.01[,only=GetTodo+ListTodos][,delay=1.1]" (shares of requests)."""
+        """Read "5xx=0.2,hang=0.01[,only=OpA+OpB][,delay=1.1]" (shares of requests)."""
         shares: dict[str, float] = {}
         operations: frozenset[str] | None = None
         delay = 0.0

@@ -40,7 +40,7 @@ WORKER_SCRIPT = Path(__file__).with_name("worker.py")
 # Lambda's image has boto3 with botocore's own dependencies; the asset trims dateutil and six
 # (stacks/bundling.py, BOTOCORE_BRINGS) and carries jmespath itself (Powertools needs it).
 RUNTIME_SDK = ("boto3", "botocore", "s3transfer", "dateutil", "six")
-RUNTIME_SDK_DIR = Path(tempfile.gettempdir()) / "appsync-lambda-todo-runtime-sdk"
+RUNTIME_SDK_DIR = Path(tempfile.gettempdir()) / "local-lambda-runtime-sdk"
 DEFAULT_ACCOUNT = "123456789012"
 DEFAULT_REGION = "us-east-1"
 STOP_GRACE_S = 2.0

@@ -11,7 +11,7 @@ import re
 from html.parser import HTMLParser
 
 import requests
-from e2e_support import RunningStack, User, after_index_delay
+from e2e_support import RunningStack, User
 
 BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 
@@ -55,8 +55,8 @@ def page_scripts(stack: RunningStack) -> dict[str, str]:
 
 def test_a_browser_gets_a_self_contained_explorer_with_a_token_field(stack: RunningStack):
     page = explorer_page(stack)
-    # THEN it asks for the token the CLI prints, and loads nothing from anywhere else
-    assert 'id="token"' in page and "./todo token" in page
+    # THEN it asks for an ID token, and loads nothing from anywhere else
+    assert 'id="token"' in page and "ID token" in page
     assert re.search(r"https?://", page) is None
     assert re.search(r"<(script|link|img)[^>]+(src|href)=", page) is None
 
@@ -89,12 +89,11 @@ def test_the_explorers_introspection_reads_the_schema_as_a_user(stack: RunningSt
     assert inputs == {"id", "title", "completed", "expectedVersion"}
 
 
-def test_the_explorers_starting_query_lists_the_users_todos(stack: RunningStack, alice: User):
-    created = alice.create("from the explorer")
-    after_index_delay()  # listTodos reads the eventually consistent byOwner index
+def test_the_explorers_starting_query_runs_on_any_api(stack: RunningStack, alice: User):
+    # The explorer is part of the runner, which knows no API's fields: it starts with one that
+    # every schema has.
     body = alice.graphql(page_scripts(stack)["default-query"]).json()
-    assert "errors" not in body, body
-    assert [t["id"] for t in body["data"]["listTodos"]["items"]] == [created["id"]]
+    assert body == {"data": {"__typename": "Query"}}
 
 
 def test_introspection_without_a_token_is_refused_like_any_request(stack: RunningStack):
