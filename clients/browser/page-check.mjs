@@ -2,54 +2,19 @@
 // an admin-created user (new password), add, a server-side write shown live, complete, delete.
 // Run by tests/e2e/test_clients_end_to_end.py with OUTPUTS, WEB_URL, SERVER_CERT_FILE, EMAIL,
 // TEMPORARY_PASSWORD, NEW_PASSWORD and SCREENSHOT.
-// Chromium trusts this run's server certificate by its public key
-// (--ignore-certificate-errors-spki-list, which Chromium matches against the leaf's key, not a
-// CA's); certificate checks stay on for everything else. A person imports .local/tls/ca.pem.
 import assert from 'node:assert/strict';
-import { createHash, X509Certificate } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { chromium } from 'playwright-core';
 import { loadOutputs, report, required, restCreate } from '../node/outputs.mjs';
+import { openPage } from './chromium.mjs';
 
-const CHROMIUM = '/usr/bin/chromium';
-const TIMEOUT_MS = 15_000;
 const LIVE_WRITES = 3;
 
 const outputs = loadOutputs();
 const email = required('EMAIL');
 const newPassword = required('NEW_PASSWORD');
-const spkiHash = (file) =>
-  createHash('sha256')
-    .update(new X509Certificate(readFileSync(file)).publicKey.export({ type: 'spki', format: 'der' }))
-    .digest('base64');
-const trusted = spkiHash(required('SERVER_CERT_FILE'));
-
-const profile = mkdtempSync(join(tmpdir(), 'todo-chromium-'));
-const context = await chromium.launchPersistentContext(profile, {
-  executablePath: CHROMIUM,
-  headless: true,
-  args: [
-    '--headless',
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-quic',
-    '--no-first-run',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    `--ignore-certificate-errors-spki-list=${trusted}`,
-  ],
-  viewport: { width: 900, height: 700 },
-});
-context.setDefaultTimeout(TIMEOUT_MS);
-const result = { checks: [], browser: context.browser()?.version() ?? 'chromium' };
+const { page, pageErrors, browser, close } = await openPage(required('SERVER_CERT_FILE'));
+const result = { checks: [], browser };
 const passed = (name) => result.checks.push(name);
-const page = context.pages()[0] ?? (await context.newPage());
-const pageErrors = [];
-page.on('pageerror', (error) => pageErrors.push(error.message));
 
 try {
   await page.goto(required('WEB_URL'));
@@ -100,8 +65,7 @@ try {
   console.error(`page error text: ${shown}; page errors: ${pageErrors.join('; ')}`);
   throw error;
 } finally {
-  await context.close();
-  rmSync(profile, { recursive: true, force: true });
+  await close();
 }
 report(result);
 

@@ -5,8 +5,9 @@ local CA the way the README says (NODE_EXTRA_CA_CERTS; the browser, by the serve
 - Amplify JS v6 in Node (clients/node/amplify-check.mjs);
 - Apollo Client with aws-appsync-auth-link and aws-appsync-subscription-link
   (clients/node/apollo-check.mjs);
-- the web page in Debian's headless Chromium (clients/browser/page-check.mjs), which leaves a
-  screenshot in tests/artifacts/.
+- the web page and the runner's GraphQL explorer in Debian's headless Chromium
+  (clients/browser/page-check.mjs, explorer-check.mjs), which leave screenshots in
+  tests/artifacts/.
 Both Amplify (api-graphql AWSWebSocketProvider/appsyncUrl.ts) and the subscription link
 (realtime-subscription-handshake-link.ts) connect to `<GraphQLUrl>/realtime` on a custom
 domain, Amplify always over wss://. The scripts check what the client sees; this module makes
@@ -16,6 +17,7 @@ asserted (`make bench` measures speed).
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import secrets
@@ -218,4 +220,27 @@ def test_web_page_in_headless_chromium_signs_in_and_shows_server_writes_live(
         "server write shown live",
         "completed",
         "deleted",
+    ]
+
+
+def test_explorer_in_headless_chromium_queries_reads_the_schema_and_subscribes(
+    tls_stack: TlsStack,
+):
+    if not Path(CHROMIUM).exists() and shutil.which("chromium") is None:
+        pytest.fail("Debian's chromium is not installed: run `make chromium` (make test does)")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    id_token = tls_stack.id_token(tls_stack.make_user())
+    claims = json.loads(base64.urlsafe_b64decode(id_token.split(".")[1] + "=="))
+    result = tls_stack.node(
+        "browser/explorer-check.mjs",
+        SERVER_CERT_FILE=str(tls_stack.ca_file.with_name("server.pem")),
+        ID_TOKEN=id_token,
+        OWNER=claims["sub"],
+        SCREENSHOT=str(ARTIFACTS / "explorer.png"),
+    )
+    assert result["checks"] == [
+        "starting query",
+        "schema read",
+        "subscription event shown",
+        "subscription stopped",
     ]
