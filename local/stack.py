@@ -157,6 +157,8 @@ class LocalStack:
             assembly, endpoint, s.region, known_ids=ids, restore=self._state.restorer(assembly)
         )
         self._state.track(assembly, resources.physical_ids)
+        for line in _ignored_lines(assembly, resources.ignored):
+            log.info("Not emulated: %s", line)
         ids.update(resources.physical_ids)
         resolver = Resolver(assembly, ids, pseudo_parameters(assembly, s.region))
 
@@ -407,6 +409,16 @@ class LocalStack:
         ssl_context = self.tls.server_context() if self.tls else None
         await web.SockSite(runner, sock, ssl_context=ssl_context).start()
         self._runners.append(runner)
+
+
+def _ignored_lines(assembly: Assembly, ignored: dict[str, str]) -> list[str]:
+    """One line per ignored resource type: the type, how many, and why."""
+    by_type: dict[str, list[str]] = {}
+    for logical_id in ignored:
+        by_type.setdefault(assembly.resource(logical_id)["Type"], []).append(logical_id)
+    return [
+        f"{type_name} ({len(ids)}): {ignored[ids[0]]}" for type_name, ids in sorted(by_type.items())
+    ]
 
 
 def _listen(host: str, port: int, scheme: str = "http") -> tuple[socket.socket, str]:

@@ -21,6 +21,13 @@ DATA_SOURCE = "AWS::AppSync::DataSource"
 FUNCTION = "AWS::AppSync::FunctionConfiguration"
 RESOLVER = "AWS::AppSync::Resolver"
 API_KEY = "AWS::AppSync::ApiKey"
+SERVED_TYPES = frozenset({API, SCHEMA, DATA_SOURCE, FUNCTION, RESOLVER, API_KEY})
+# AppSync resource types that change nothing a local client can observe, and why
+IGNORED_TYPES = {
+    "AWS::AppSync::ApiCache": "resolver caching is not emulated: every request runs its resolvers",
+    "AWS::AppSync::DomainName": "custom domain names: clients use the local GraphQL URL",
+    "AWS::AppSync::DomainNameApiAssociation": "custom domain names: clients use the local URL",
+}
 # AppSync's default API key lifetime when Expires is not set (AWS::AppSync::ApiKey, Expires).
 DEFAULT_API_KEY_DAYS = 7
 

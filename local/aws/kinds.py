@@ -14,12 +14,12 @@ from functools import cache
 from typing import Any
 
 from local.aws.server import client
-from local.template import Assembly, Resolver
+from local.template import Assembly, CannotEmulate, Resolver
 
 UNUSED_LOCALLY = "has no effect on a local run"
 
 
-class ProvisionError(Exception):
+class ProvisionError(CannotEmulate):
     """The template holds something the local runner cannot reproduce faithfully."""
 
 

@@ -17,23 +17,31 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from local.appsync import from_template as appsync_template
 from local.aws.kinds import Context, Kind, LocalResources, ProvisionError
 from local.aws.named import NAMED
 from local.cognito.resources import KINDS as COGNITO_KINDS
 from local.dynamodb.resources import KINDS as DYNAMODB_KINDS
 from local.iam.resources import KINDS as IAM_KINDS
+from local.rest import routes as rest_routes
 from local.template import DEFAULT_ACCOUNT, Assembly, Resolver
 
 KINDS: dict[str, Kind] = {**COGNITO_KINDS, **DYNAMODB_KINDS, **IAM_KINDS}
 
+LAMBDA_FUNCTION = "AWS::Lambda::Function"
+
+# Types another part of the runner serves (and checks property by property), by who serves them.
 HANDLED_ELSEWHERE: dict[str, str] = {
-    "AWS::AppSync::": "served by the local AppSync endpoint",
-    "AWS::ApiGateway::": "served by the local REST gateway",
-    "AWS::Lambda::": "run in the local Lambda worker pools",
+    **{t: "served by the local AppSync endpoint" for t in appsync_template.SERVED_TYPES},
+    **{t: "served by the local REST gateway" for t in rest_routes.SERVED_TYPES},
+    # the REST API's start-up line lists these, with what else it does not emulate
+    **{t: "listed by the local REST gateway" for t in rest_routes.IGNORED_TYPES},
+    LAMBDA_FUNCTION: "run in the local Lambda worker pools",
 }
 
+# Types with no local effect, each with the reason the start-up log gives once.
 IGNORED_TYPES: dict[str, str] = {
-    "AWS::Lambda::Permission": "the local gateway calls the handler directly; "
+    "AWS::Lambda::Permission": "the local gateways call functions directly; "
     "resource policies on functions are not modelled",
     "AWS::Logs::LogGroup": "logs go to the runner's terminal",
     "Custom::LogRetention": "logs go to the runner's terminal",
@@ -41,6 +49,7 @@ IGNORED_TYPES: dict[str, str] = {
     "AWS::CloudWatch::Alarm": "no monitoring locally",
     "AWS::SNS::Topic": "alarms only notify it, and no alarm runs locally",
     "AWS::SNS::TopicPolicy": "alarms only notify it, and no alarm runs locally",
+    **appsync_template.IGNORED_TYPES,
 }
 
 RESOURCE_ATTRIBUTES = {
@@ -133,10 +142,9 @@ class _Provisioner:
         if type_name in IGNORED_TYPES:
             self.result.ignored[logical_id] = IGNORED_TYPES[type_name]
             return
-        for prefix in HANDLED_ELSEWHERE:
-            if type_name.startswith(prefix):
-                self.result.handled_elsewhere[logical_id] = type_name
-                return
+        if type_name in HANDLED_ELSEWHERE:
+            self.result.handled_elsewhere[logical_id] = type_name
+            return
         raise ProvisionError(
             f"resource {logical_id} has type {type_name}, which the local runner neither "
             "provisions nor knows to be safe to ignore"
@@ -157,7 +165,7 @@ class _Provisioner:
 
     def _record_function_roles(self, resources: Mapping[str, dict[str, Any]]) -> None:
         for logical_id, resource in resources.items():
-            if resource["Type"] != "AWS::Lambda::Function":
+            if resource["Type"] != LAMBDA_FUNCTION:
                 continue
             role = resource.get("Properties", {}).get("Role")
             if role is not None:

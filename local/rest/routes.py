@@ -33,7 +33,22 @@ NOT_EMULATED = (
 )
 _API = "AWS::ApiGateway::"
 _STAGE_SETTINGS = ("MethodSettings", "TracingEnabled", "AccessLogSetting", "CanarySetting")
-_IGNORED_TYPES = {  # resources with no effect on how a request is answered
+# The types the local REST gateway reads; the REST API's log line lists IGNORED_TYPES.
+SERVED_TYPES = frozenset(
+    f"{_API}{name}"
+    for name in (
+        "RestApi",
+        "Resource",
+        "Method",
+        "Authorizer",
+        "RequestValidator",
+        "Model",
+        "Deployment",
+        "Stage",
+        "GatewayResponse",
+    )
+)
+IGNORED_TYPES = {  # resources with no effect on how a request is answered
     f"{_API}Account": "account-level CloudWatch role",
     f"{_API}DocumentationPart": "documentation parts",
     f"{_API}DocumentationVersion": "documentation versions",
@@ -210,7 +225,7 @@ class _Reader:
 
     def _note_ignored_types(self) -> None:
         present = {r.get("Type") for r in self.assembly.all_resources().values()}
-        self.not_emulated.extend(label for t, label in _IGNORED_TYPES.items() if t in present)
+        self.not_emulated.extend(label for t, label in IGNORED_TYPES.items() if t in present)
 
     def _physical_api_id(self) -> str:
         try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import signal
 import socket
 import subprocess
@@ -103,3 +104,44 @@ def test_ctrl_c_while_starting_stops_without_a_traceback(tmp_path: Path, after_s
         assert out.splitlines() == ["Local stack stopped before it was ready."]
     else:  # interrupted while importing: one line on stderr
         assert err.splitlines() == ["Interrupted before the local stack started."]
+
+
+def _extended(tmp_path: Path, resources: dict[str, dict[str, object]]) -> Path:
+    """A copy of cdk.out whose stack template has `resources` added, as a user would add them."""
+    cdk_out = tmp_path / "cdk.out"
+    shutil.copytree(CDK_OUT, cdk_out)
+    template_file = cdk_out / f"{STACK_NAME}.template.json"
+    template = json.loads(template_file.read_text())
+    template["Resources"].update(resources)
+    template_file.write_text(json.dumps(template))
+    return cdk_out
+
+
+@pytest.mark.parametrize(
+    ("logical_id", "resource"),
+    [
+        ("JobsQueue", {"Type": "AWS::SQS::Queue", "Properties": {}}),
+        # a DynamoDB stream to Lambda mapping: nothing would deliver the records locally
+        ("OnChange", {"Type": "AWS::Lambda::EventSourceMapping", "Properties": {}}),
+        # a merged API association: nothing would serve the merged schema
+        ("Merge", {"Type": "AWS::AppSync::SourceApiAssociation", "Properties": {}}),
+    ],
+)
+def test_a_resource_type_it_cannot_run_is_one_line_naming_it(
+    tmp_path: Path, logical_id: str, resource: dict[str, object]
+):
+    # GIVEN a stack extended with a resource of a type the runner does not emulate
+    cdk_out = _extended(tmp_path, {logical_id: resource})
+    # WHEN it is started
+    command = runner(tmp_path, "--rest-port", "0", "--graphql-port", "0", "--aws-port", "0")
+    command[command.index(str(CDK_OUT))] = str(cdk_out)
+    result = subprocess.run(
+        command, cwd=ROOT, capture_output=True, text=True, timeout=120, check=False
+    )
+    # THEN it stops before serving, with one line naming the resource and its type
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert result.stderr.strip() == (
+        f"local stack failed to start: resource {logical_id} has type {resource['Type']}, "
+        "which the local runner neither provisions nor knows to be safe to ignore"
+    )

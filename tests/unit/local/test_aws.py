@@ -209,6 +209,30 @@ def test_physical_ids_resolve_the_stack_outputs(
     )
 
 
+@pytest.mark.parametrize(
+    "type_name",
+    [
+        # in a family the runner serves, but not served: a service prefix is no blanket pass
+        "AWS::Lambda::EventSourceMapping",
+        "AWS::Lambda::Url",
+        "AWS::AppSync::SourceApiAssociation",
+        "AWS::ApiGateway::VpcLink",
+    ],
+)
+def test_an_unserved_type_of_a_served_family_is_refused(
+    aws: LocalAws, assembly: Assembly, type_name: str
+) -> None:
+    odd = with_resource(assembly, "Extra", {"Type": type_name, "Properties": {}})
+    with pytest.raises(ProvisionError, match=f"Extra has type {type_name}"):
+        provision(odd, aws.endpoint, REGION, KNOWN_IDS)
+
+
+def test_an_api_cache_is_ignored_with_its_reason(aws: LocalAws, assembly: Assembly) -> None:
+    cached = with_resource(assembly, "Cache", {"Type": "AWS::AppSync::ApiCache", "Properties": {}})
+    resources = provision(cached, aws.endpoint, REGION, KNOWN_IDS)
+    assert resources.ignored["Cache"].startswith("resolver caching is not emulated")
+
+
 def test_an_unknown_resource_type_fails_naming_it(aws: LocalAws, assembly: Assembly) -> None:
     odd = with_resource(assembly, "Queue1", {"Type": "AWS::SQS::Queue", "Properties": {}})
     with pytest.raises(ProvisionError, match=r"Queue1.*AWS::SQS::Queue"):
