@@ -11,6 +11,7 @@ import logging
 import secrets
 import socket
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -32,10 +33,12 @@ from local.appsync.specs import ResolverSpec, resolver_code
 from local.appsync.subscriptions import SubscriptionRegistry
 from local.aws import inprocess
 from local.aws.credentials import assume_role_credentials, credentials_lookup
+from local.aws.kinds import LocalResources
 from local.aws.provision import provision, pseudo_parameters
 from local.aws.server import LocalAws
 from local.aws.sigv4 import verify_request
 from local.awslambda.pool import LambdaPool
+from local.awslambda.streams import StreamPoller, check_stream_access, read_stream_mappings
 from local.cognito.signing_key import SigningKey
 from local.cognito.tokens import ID_OR_ACCESS_TOKEN, CognitoTokenVerifier
 from local.dynamodb.gateway import create_dynamodb_gateway
@@ -115,6 +118,7 @@ class LocalStack:
     _runners: list[web.AppRunner] = field(default_factory=list)
     _pools: list[LambdaPool] = field(default_factory=list)
     _pools_by_function: dict[str, LambdaPool] = field(default_factory=dict)
+    _pollers: list[StreamPoller] = field(default_factory=list)
 
     async def start(self) -> dict[str, str]:
         s = self.settings
@@ -211,6 +215,8 @@ class LocalStack:
             )
             log.debug("API %s, REST %s, routes %s", api_id, rest_api_id, _route_list(routes))
 
+        await self._start_stream_mappings(assembly, resolver, ids, resources, endpoint)
+
         self.outputs = {}
         for key, output in assembly.outputs.items():
             value = str(resolver.resolve(output["Value"], where=f"Outputs.{key}"))
@@ -239,6 +245,8 @@ class LocalStack:
         return self._aws.signing_key
 
     async def stop(self) -> None:
+        for poller in self._pollers:
+            await poller.close()
         for pool in self._pools:
             await pool.close()
         for runner in reversed(self._runners):
@@ -402,6 +410,43 @@ class LocalStack:
         self._pools.append(pool)
         self._pools_by_function[function_id] = pool
         return pool
+
+    async def _start_stream_mappings(
+        self,
+        assembly: Assembly,
+        resolver: Resolver,
+        ids: dict[str, Any],
+        resources: LocalResources,
+        endpoint: str,
+    ) -> None:
+        """Deliver each DynamoDB stream a mapping names to its function (awslambda/streams.py)."""
+        stream_arns = frozenset(
+            str(attributes["StreamArn"])
+            for attributes in resources.physical_ids.values()
+            if isinstance(attributes, dict) and "StreamArn" in attributes
+        )
+        function_ids = {
+            **_function_ids_by_arn(assembly, ids),
+            **{ids[logical_id]["Ref"]: logical_id for logical_id in assembly.resources(FUNCTION)},
+        }
+        for mapping in read_stream_mappings(assembly, resolver, function_ids, stream_arns):
+            role_arn = resources.function_roles[mapping.function_id]
+            check_stream_access(mapping, role_arn, partial(self._role_allows, role_arn))
+            pool = await self._function_pool(assembly, resolver, mapping.function_id, endpoint)
+            streams = inprocess.client("dynamodbstreams", endpoint, self.settings.region)
+            poller = StreamPoller(mapping, streams, pool.invoke)
+            await poller.start()
+            self._pollers.append(poller)
+
+    def _role_allows(self, role_arn: str, action: str, resource: str) -> bool:
+        assert self._policies is not None
+        context = request_context(role_arn, None, self.settings.region, secure=True)
+        try:
+            decision = evaluate(self._policies.for_principal(role_arn), action, resource, context)
+        except PolicyError as error:  # never allow what cannot be evaluated
+            log.warning("%s: cannot evaluate %s on %s: %s", role_arn, action, resource, error)
+            return False
+        return decision.allowed
 
     async def _serve(self, app: web.Application, sock: socket.socket) -> None:
         runner = web.AppRunner(app, access_log=None)

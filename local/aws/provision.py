@@ -20,6 +20,7 @@ from typing import Any
 from local.appsync import from_template as appsync_template
 from local.aws.kinds import Context, Kind, LocalResources, ProvisionError
 from local.aws.named import NAMED
+from local.awslambda import streams as lambda_streams
 from local.cognito.resources import KINDS as COGNITO_KINDS
 from local.dynamodb.resources import KINDS as DYNAMODB_KINDS
 from local.iam.resources import KINDS as IAM_KINDS
@@ -37,6 +38,7 @@ HANDLED_ELSEWHERE: dict[str, str] = {
     # the REST API's start-up line lists these, with what else it does not emulate
     **{t: "listed by the local REST gateway" for t in rest_routes.IGNORED_TYPES},
     LAMBDA_FUNCTION: "run in the local Lambda worker pools",
+    lambda_streams.MAPPING: "DynamoDB stream records delivered by the local runner",
 }
 
 # Types with no local effect, each with the reason the start-up log gives once.

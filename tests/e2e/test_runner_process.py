@@ -121,8 +121,8 @@ def _extended(tmp_path: Path, resources: dict[str, dict[str, object]]) -> Path:
     ("logical_id", "resource"),
     [
         ("JobsQueue", {"Type": "AWS::SQS::Queue", "Properties": {}}),
-        # a DynamoDB stream to Lambda mapping: nothing would deliver the records locally
-        ("OnChange", {"Type": "AWS::Lambda::EventSourceMapping", "Properties": {}}),
+        # a function URL: nothing would serve it locally
+        ("PublicUrl", {"Type": "AWS::Lambda::Url", "Properties": {}}),
         # a merged API association: nothing would serve the merged schema
         ("Merge", {"Type": "AWS::AppSync::SourceApiAssociation", "Properties": {}}),
     ],

@@ -213,7 +213,7 @@ def test_physical_ids_resolve_the_stack_outputs(
     "type_name",
     [
         # in a family the runner serves, but not served: a service prefix is no blanket pass
-        "AWS::Lambda::EventSourceMapping",
+        "AWS::Lambda::EventInvokeConfig",
         "AWS::Lambda::Url",
         "AWS::AppSync::SourceApiAssociation",
         "AWS::ApiGateway::VpcLink",
