@@ -335,7 +335,5 @@ def test_a_role_that_cannot_read_the_stream_is_refused_as_lambda_does() -> None:
     def allowed(action: str, resource: str) -> bool:
         return action != "dynamodb:GetRecords"
 
-    with pytest.raises(
-        CannotEmulate, match=r"Cannot access stream .* GetRecords"
-    ):
+    with pytest.raises(CannotEmulate, match=r"Cannot access stream .* GetRecords"):
         check_stream_access(mapping, "arn:aws:iam::123456789012:role/Fn", allowed)
