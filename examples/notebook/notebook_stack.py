@@ -16,6 +16,9 @@ IAM auth, and one Python Lambda function. The resolvers cover what a typical app
 | Mutation.closeAlerts   | unit, invalidates subscriptions        | NONE                 |
 | Subscription.onAlert   | unit, enhanced filter                  | NONE                 |
 
+A second function reads the Notes table's stream (a DynamoDB event source with a filter on
+INSERT records and partial batch responses) and keeps each notebook's `words` total.
+
 The outputs use the todo stack's key names where they mean the same thing, plus ApiKey and
 PublisherRoleArn (a role that may call publishAlert and closeAlerts over IAM).
 """
@@ -29,6 +32,7 @@ from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_lambda_event_sources as event_sources
 from constructs import Construct
 
 HERE = Path(__file__).resolve().parent
@@ -71,6 +75,7 @@ class NotebookStack(Stack):
             sort_key=dynamodb.Attribute(name="id", type=dynamodb.AttributeType.STRING),
             billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
             removal_policy=RemovalPolicy.DESTROY,
+            stream=dynamodb.StreamViewType.NEW_IMAGE,
         )
         function = lambda_.Function(
             self,
@@ -168,6 +173,31 @@ class NotebookStack(Stack):
         # A direct Lambda resolver: no code, the function receives AppSync's context.
         lambda_source.create_resolver(
             "QueryReadingMinutesResolver", type_name="Query", field_name="readingMinutes"
+        )
+
+        word_counter = lambda_.Function(
+            self,
+            "WordCounterFunction",
+            runtime=lambda_.Runtime.PYTHON_3_13,
+            code=lambda_.Code.from_asset(str(HERE / "function")),
+            handler="stream.handler",
+            timeout=Duration.seconds(5),
+            environment={"NOTEBOOKS_TABLE": notebooks.table_name},
+        )
+        notebooks.grant_read_write_data(word_counter)
+        word_counter.add_event_source(
+            event_sources.DynamoEventSource(
+                notes,
+                starting_position=lambda_.StartingPosition.LATEST,
+                batch_size=10,
+                filters=[
+                    lambda_.FilterCriteria.filter(
+                        {"eventName": lambda_.FilterRule.is_equal("INSERT")}
+                    )
+                ],
+                report_batch_item_failures=True,
+                retry_attempts=5,
+            )
         )
 
         publisher = iam.Role(

@@ -37,9 +37,10 @@ WORKER_SCRIPT = Path(__file__).with_name("worker.py")
 # What Lambda's Python runtime puts after the function's code on sys.path: the AWS SDK.
 # The asset leaves these out (stacks/bundling.py, RUNTIME_PROVIDED), so a worker gets the
 # runner's own copies, after the asset directory, as in Lambda.
-# Lambda's image has boto3 with botocore's own dependencies; the asset trims dateutil and six
-# (stacks/bundling.py, BOTOCORE_BRINGS) and carries jmespath itself (Powertools needs it).
-RUNTIME_SDK = ("boto3", "botocore", "s3transfer", "dateutil", "six")
+# Lambda's Python image has boto3 with all its dependencies (botocore, s3transfer, jmespath,
+# python-dateutil, six, urllib3), so a function whose asset brings none of them can still
+# import boto3; a copy the asset does bring comes first on sys.path and wins, as in Lambda.
+RUNTIME_SDK = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "six", "urllib3")
 RUNTIME_SDK_DIR = Path(tempfile.gettempdir()) / "local-lambda-runtime-sdk"
 DEFAULT_ACCOUNT = "123456789012"
 DEFAULT_REGION = "us-east-1"

@@ -2,8 +2,9 @@
 
 A second, independent stack: its own schema, two tables, unit and pipeline resolvers, a Lambda
 function behind an APPSYNC_JS Invoke, a direct Lambda resolver and a direct pipeline
-function, a NONE pub/sub field with enhanced filtering and invalidation, and API key +
-Cognito + IAM auth. Clients are the ones people use, configured from the outputs only:
+function, a NONE pub/sub field with enhanced filtering and invalidation, a function fed by a
+DynamoDB stream, and API key + Cognito + IAM auth. Clients are the ones people use, configured
+from the outputs only:
 requests (API key and Cognito headers), botocore's SigV4 signer, boto3 for Cognito, gql's
 AppSync WebSocket transport for subscriptions.
 """
@@ -11,6 +12,7 @@ AppSync WebSocket transport for subscriptions.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -111,6 +113,57 @@ def test_an_unknown_api_key_is_refused(notebook_stack: NotebookStack):
     response = notebook_stack.post(GET_NOTEBOOK, {"id": "x"}, {"x-api-key": "da2-" + "a" * 26})
     assert response.status_code == 401
     assert response.json()["errors"][0]["errorType"] == "UnauthorizedException"
+
+
+# -- a DynamoDB stream feeding a function ----------------------------------------------------
+
+
+def words_of(notebook_stack: NotebookStack, notebook_id: str) -> Any:
+    query = "query ($id: ID!) { getNotebook(id: $id) { words } }"
+    return data(notebook_stack.with_key(query, {"id": notebook_id}))["getNotebook"]["words"]
+
+
+def test_new_notes_reach_the_stream_consumer_and_its_writes_show_in_the_api(
+    notebook_stack: NotebookStack, writer: Writer, notebook
+):
+    # Lambda developer guide, "Using AWS Lambda with Amazon DynamoDB": the mapping polls the
+    # Notes stream and invokes WordCounterFunction, which adds each new note's words.
+    assert words_of(notebook_stack, notebook["id"]) is None
+    data(writer.graphql(ADD_NOTE, {"n": notebook["id"], "t": "one two three"}))
+    data(writer.graphql(ADD_NOTE, {"n": notebook["id"], "t": "four five"}))
+    assert eventually(lambda: words_of(notebook_stack, notebook["id"]) == 5)
+
+
+def test_the_filter_passes_only_inserts(notebook_stack: NotebookStack, writer: Writer, notebook):
+    # The mapping's FilterCriteria is {"eventName": ["INSERT"]} ("Lambda event filtering"):
+    # changing a note (here, through DynamoDB directly) must not count its words again.
+    note = data(writer.graphql(ADD_NOTE, {"n": notebook["id"], "t": "alpha beta"}))["addNote"]
+    assert eventually(lambda: words_of(notebook_stack, notebook["id"]) == 2)
+    notes_table = next(
+        name
+        for name in notebook_stack.aws("dynamodb").list_tables()["TableNames"]
+        if "Notes" in name
+    )
+    notebook_stack.aws("dynamodb").update_item(
+        TableName=notes_table,
+        Key={"notebookId": {"S": notebook["id"]}, "id": {"S": note["id"]}},
+        UpdateExpression="SET #t = :t",
+        ExpressionAttributeNames={"#t": "text"},
+        ExpressionAttributeValues={":t": {"S": "alpha beta gamma delta"}},
+    )
+    data(writer.graphql(ADD_NOTE, {"n": notebook["id"], "t": "epsilon"}))
+    assert eventually(lambda: words_of(notebook_stack, notebook["id"]) == 3)
+    # the MODIFY record came before the last INSERT on the same shard, so it was seen and dropped
+    assert words_of(notebook_stack, notebook["id"]) == 3
+
+
+def eventually(check: Any, timeout: float = 10.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
 
 
 # -- the Lambda function ------------------------------------------------------------------------
