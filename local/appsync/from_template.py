@@ -181,18 +181,17 @@ def _lambda_authorizer(api_id: str, api: dict[str, Any]) -> LambdaAuthorizerConf
     """LambdaAuthorizerConfig of the AWS_LAMBDA mode: on the API when it is the default mode,
     on its AdditionalAuthenticationProviders entry otherwise (AWS::AppSync::GraphQLApi)."""
     where = f"{api_id}: LambdaAuthorizerConfig"
+    providers = api.get("AdditionalAuthenticationProviders", [])
+    lambdas = [p for p in providers if p["AuthenticationType"] == LAMBDA]
     if api["AuthenticationType"] == LAMBDA:
-        config = api.get("LambdaAuthorizerConfig")
-    else:
-        if "LambdaAuthorizerConfig" in api:
-            raise TemplateError(f"{where} is set but the default mode is not AWS_LAMBDA")
-        providers = api.get("AdditionalAuthenticationProviders", [])
-        lambdas = [p for p in providers if p["AuthenticationType"] == LAMBDA]
-        if not lambdas:
-            return None
-        if len(lambdas) > 1:
-            raise TemplateError(f"{api_id}: AppSync allows one AWS_LAMBDA authorization mode")
-        config = lambdas[0].get("LambdaAuthorizerConfig")
+        lambdas.insert(0, api)
+    elif "LambdaAuthorizerConfig" in api:
+        raise TemplateError(f"{where} is set but the default mode is not AWS_LAMBDA")
+    if not lambdas:
+        return None
+    if len(lambdas) > 1:
+        raise TemplateError(f"{api_id}: AppSync allows one AWS_LAMBDA authorization mode")
+    config = lambdas[0].get("LambdaAuthorizerConfig")
     if not isinstance(config, dict) or not isinstance(config.get("AuthorizerUri"), str):
         raise TemplateError(f"{where}: the AWS_LAMBDA mode needs an AuthorizerUri")
     unknown = set(config) - {

@@ -305,11 +305,14 @@ def test_an_expression_python_cannot_read_is_refused_by_name(tmp_path: Path):
         read(with_lambda_authorizer(config), tmp_path)
 
 
-def test_a_second_lambda_mode_is_refused(tmp_path: Path):
-    # LambdaAuthorizerConfig: "an AppSync API can have only one Lambda authorizer".
-    template = with_lambda_authorizer({"AuthorizerUri": AUTHORIZER_ARN})
+@pytest.mark.parametrize("default", [True, False])
+def test_a_second_lambda_mode_is_refused(tmp_path: Path, default: bool):
+    # LambdaAuthorizerConfig: "an AppSync API can have only one Lambda authorizer"; the guide:
+    # AWS_LAMBDA as the default mode cannot be an additional one too.
+    config = {"AuthorizerUri": AUTHORIZER_ARN}
+    template = with_lambda_authorizer(config, default=default)
     providers = template["Resources"]["Api"]["Properties"]["AdditionalAuthenticationProviders"]
-    providers.append(copy.deepcopy(providers[-1]))
+    providers.append({"AuthenticationType": "AWS_LAMBDA", "LambdaAuthorizerConfig": config})
     with pytest.raises(TemplateError, match="one AWS_LAMBDA"):
         read(template, tmp_path)
 
