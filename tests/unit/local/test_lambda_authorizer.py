@@ -39,6 +39,7 @@ from local.appsync.lambda_authorizer import (
 )
 from local.appsync.server import create_appsync_app
 from local.appsync.specs import DataSourceSpec, ResolverSpec
+from local.appsync.subscriptions import SubscriptionRegistry
 from local.lambda_pool import InvocationError
 
 API_ID = "localapi0001"
@@ -497,3 +498,98 @@ def test_post_graphql_runs_the_authorizer_off_the_loop_its_function_runs_on():
         401,
         {"errors": [{"errorType": "UnauthorizedException", "message": REFUSED}]},
     )
+
+
+# -- over the real-time WebSocket ----------------------------------------------------------------
+
+REALTIME_SCHEMA = """
+type Note @aws_lambda { id: ID! text: String }
+type Query { note(id: ID!): Note }
+type Mutation { addNote(id: ID!, text: String): Note }
+type Subscription {
+  onNote: Note @aws_subscribe(mutations: ["addNote"])
+  onSecret: Note @aws_subscribe(mutations: ["addNote"])
+}
+"""
+ON_NOTE = "subscription { onNote { id text } }"
+
+
+def test_a_real_time_connection_and_its_starts_are_authorized_with_the_header_objects_token():
+    """The header object's Authorization is the token at connect and at every start ("Building
+    a real-time WebSocket client", AWS Lambda authorization); deniedFields refuse a subscription
+    field at start and null a denied field in the events."""
+    function = FakeFunction(allow(deniedFields=["Subscription.onSecret", "Note.text"]))
+    lambda_auth = authorizer(function)
+
+    def run(spec: ResolverSpec, arguments: dict[str, Any], *_: Any) -> tuple[Any, list[Any]]:
+        return dict(arguments), []
+
+    executor = AppSyncExecutor(
+        REALTIME_SCHEMA,
+        PRELUDE,
+        default_mode=LAMBDA,
+        additional_modes=(),
+        resolvers={
+            ("Mutation", "addNote"): ResolverSpec(
+                "Mutation", "addNote", "UNIT", "code", DataSourceSpec("none", "NONE")
+            )
+        },
+        run_resolver=run,
+        policy_check=lambda *_: False,
+    )
+    authenticator = RequestAuthenticator(
+        frozenset([LAMBDA]),
+        lambda token: {},
+        lambda *_: {},
+        authorize_lambda=lambda_auth.authorize,
+    )
+
+    async def scenario() -> list[dict[str, Any]]:
+        app = create_appsync_app(
+            executor, authenticator, subscriptions=SubscriptionRegistry(executor)
+        )
+        server = TestServer(app, host="127.0.0.1")
+        await server.start_server()
+        header = {"host": f"127.0.0.1:{server.port}", "Authorization": "reader-ann"}
+        encoded = base64.b64encode(json.dumps(header).encode()).decode()
+        url = f"ws://127.0.0.1:{server.port}/graphql?header={encoded}&payload=e30="
+        answers = []
+        try:
+            async with aiohttp.ClientSession() as http:
+                ws = await http.ws_connect(url, protocols=("graphql-ws",))
+
+                async def answer() -> dict[str, Any]:
+                    while True:
+                        message = json.loads((await ws.receive(5)).data)
+                        if message["type"] != "ka":
+                            return dict(message)
+
+                await ws.send_json({"type": "connection_init"})
+                answers.append(await answer())
+                for sid, query in (("1", "subscription { onSecret { id } }"), ("2", ON_NOTE)):
+                    payload = {
+                        "data": json.dumps({"query": query}),
+                        "extensions": {"authorization": header},
+                    }
+                    await ws.send_json({"id": sid, "type": "start", "payload": payload})
+                    answers.append(await answer())
+                caller = lambda_auth.authorize("reader-ann", b"{}", {})
+                mutation = 'mutation { addNote(id: "n1", text: "hi") { id text } }'
+                await asyncio.to_thread(executor.execute, mutation, None, None, caller)
+                answers.append(await answer())
+                await ws.close()
+        finally:
+            await server.close()
+        return answers
+
+    ack, secret, started, event = asyncio.run(scenario())
+    assert ack["type"] == "connection_ack"
+    assert secret["type"] == "error"
+    assert secret["payload"]["errors"][0]["errorType"] == "Unauthorized"
+    assert started == {"type": "start_ack", "id": "2"}
+    assert event["type"] == "data"
+    assert event["payload"]["data"] == {"onNote": {"id": "n1", "text": None}}
+    connect, *starts = (e["requestContext"]["queryString"] for e in function.events[:3])
+    assert connect == ""
+    assert starts == ["subscription { onSecret { id } }", ON_NOTE]
+    assert {e["authorizationToken"] for e in function.events} == {"reader-ann"}
