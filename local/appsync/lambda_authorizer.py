@@ -100,14 +100,13 @@ class LambdaAuthorizer:
     def event(self, token: str, body: bytes, headers: Mapping[str, str]) -> dict[str, Any]:
         """The event the function receives for a request with this token, body and headers."""
         request = _graphql_request(body)
+        query, variables = request.get("query"), request.get("variables")
         context: dict[str, Any] = {
             "apiId": self._api_id,
             "accountId": self._account_id,
             "requestId": str(uuid.uuid4()),
-            "queryString": request.get("query") if isinstance(request.get("query"), str) else "",
-            "variables": request.get("variables")
-            if isinstance(request.get("variables"), dict)
-            else {},
+            "queryString": query if isinstance(query, str) else "",
+            "variables": variables if isinstance(variables, dict) else {},
         }
         if isinstance(request.get("operationName"), str):
             context["operationName"] = request["operationName"]
