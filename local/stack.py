@@ -6,6 +6,7 @@ local addresses and hands each part what the template says about it.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import secrets
@@ -26,6 +27,7 @@ from local.appsync.from_template import AppSyncConfig, read_appsync, register_ap
 from local.appsync.identity import COGNITO, AuthType, Caller
 from local.appsync.index_view import LaggingIndexes, view_region
 from local.appsync.js_runtime import JsRuntime
+from local.appsync.lambda_authorizer import LambdaAuthorizer, pool_invoker
 from local.appsync.lambda_source import LambdaFunction, data_source_functions
 from local.appsync.resolvers import FieldCall, ResolverExecutor
 from local.appsync.server import create_appsync_app
@@ -175,7 +177,11 @@ class LocalStack:
             lambda function_id: self._function_pool(assembly, resolver, function_id, endpoint),
             _function_ids_by_arn(assembly, ids),
         )
-        self.executor = self._appsync_executor(appsync, ids[appsync.api_logical_id]["Arn"], lambdas)
+        api_arn = ids[appsync.api_logical_id]["Arn"]
+        self.executor = self._appsync_executor(appsync, api_arn, lambdas)
+        authorizer = await self._lambda_authorizer(
+            appsync, assembly, resolver, ids, api_id=api_id, api_arn=api_arn
+        )
         authenticator = RequestAuthenticator(
             frozenset([appsync.default_mode, *appsync.additional_modes]),
             verify_jwt=self._jwt_verifier(appsync),
@@ -190,6 +196,7 @@ class LocalStack:
                 lookup=credentials_lookup,
             ).principal(),
             api_keys=appsync.api_keys,
+            authorize_lambda=authorizer.authorize if authorizer is not None else None,
         )
         self.subscriptions = SubscriptionRegistry(self.executor)
         if s.appsync_faults is not None:
@@ -330,6 +337,36 @@ class LocalStack:
             policy_check=policy_allows,
             query_depth_limit=config.query_depth_limit,
             introspection=config.introspection,
+        )
+
+    async def _lambda_authorizer(
+        self,
+        config: AppSyncConfig,
+        assembly: Assembly,
+        resolver: Resolver,
+        ids: dict[str, Any],
+        *,
+        api_id: str,
+        api_arn: str,
+    ) -> LambdaAuthorizer | None:
+        """The AWS_LAMBDA mode's authorizer, its function warm in the stack's pools."""
+        if config.lambda_authorizer is None:
+            return None
+        arn = config.lambda_authorizer.function_arn
+        function_id = _function_ids_by_arn(assembly, ids).get(arn)
+        if function_id is None:
+            raise CannotEmulate(
+                f"{config.api_logical_id}: LambdaAuthorizerConfig.AuthorizerUri {arn} is not a "
+                "function of this stack (aliases, versions and other stacks are not emulated)"
+            )
+        assert self._aws is not None
+        pool = await self._function_pool(assembly, resolver, function_id, self._aws.endpoint)
+        return LambdaAuthorizer(
+            config.lambda_authorizer,
+            pool_invoker(pool.invoke, asyncio.get_running_loop()),
+            api_id=api_id,
+            api_arn=api_arn,
+            account_id=DEFAULT_ACCOUNT,
         )
 
     def _verifier(self, user_pool_id: str) -> CognitoTokenVerifier:

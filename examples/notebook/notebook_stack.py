@@ -1,7 +1,8 @@
 """NotebookStack: a second, independent AppSync example for the local runner.
 
-Two DynamoDB tables (Notebooks, Notes), one AppSync API with API key (default), Cognito and
-IAM auth, and one Python Lambda function. The resolvers cover what a typical app reaches for:
+Two DynamoDB tables (Notebooks, Notes), one AppSync API with API key (default), Cognito,
+IAM and Lambda-authorizer auth, one Python Lambda function behind resolvers and one that
+authorizes (authorizer/handler.py). The resolvers cover what a typical app reaches for:
 
 | field                  | kind                                   | data source          |
 |------------------------|----------------------------------------|----------------------|
@@ -10,6 +11,7 @@ IAM auth, and one Python Lambda function. The resolvers cover what a typical app
 | Query.summarize        | pipeline: Query, then direct Lambda    | Notes, Lambda        |
 | Query.wordCount        | unit, APPSYNC_JS Invoke                | Lambda               |
 | Query.readingMinutes   | direct Lambda resolver (no code)       | Lambda               |
+| Query.whoAmI           | unit, ctx.identity.resolverContext     | NONE                 |
 | Mutation.createNotebook| unit, PutItem                          | Notebooks            |
 | Mutation.addNote       | pipeline: GetItem, TransactWriteItems  | Notebooks (+ Notes)  |
 | Mutation.publishAlert  | unit, pub/sub                          | NONE                 |
@@ -40,6 +42,9 @@ RESOLVERS = HERE / "resolvers"
 RUNTIME = appsync.FunctionRuntime.JS_1_0_0
 API_KEY_DAYS = 30
 PUBLISHER_FIELDS = ("publishAlert", "closeAlerts")
+# The Lambda authorizer's tokens: `<role>-<name>` (see authorizer/handler.py).
+TOKEN_SHAPE = r"^[a-z]+-[a-z0-9]+$"  # noqa: S105 - a pattern, not a secret
+AUTHORIZER_TIMEOUT_S = 5  # AppSync gives an authorizer 10 s at most
 
 
 def code(relative_path: str) -> appsync.Code:
@@ -85,6 +90,14 @@ class NotebookStack(Stack):
             handler="handler.handler",
             timeout=Duration.seconds(5),
         )
+        authorizer = lambda_.Function(
+            self,
+            "AuthorizerFunction",
+            runtime=lambda_.Runtime.PYTHON_3_13,
+            code=lambda_.Code.from_asset(str(HERE / "authorizer")),
+            handler="handler.handler",
+            timeout=Duration.seconds(AUTHORIZER_TIMEOUT_S),
+        )
 
         api = appsync.GraphqlApi(
             self,
@@ -104,6 +117,15 @@ class NotebookStack(Stack):
                         user_pool_config=appsync.UserPoolConfig(user_pool=user_pool),
                     ),
                     appsync.AuthorizationMode(authorization_type=appsync.AuthorizationType.IAM),
+                    appsync.AuthorizationMode(
+                        authorization_type=appsync.AuthorizationType.LAMBDA,
+                        lambda_authorizer_config=appsync.LambdaAuthorizerConfig(
+                            handler=authorizer,
+                            # Tokens of another shape are refused without invoking the function.
+                            validation_regex=TOKEN_SHAPE,
+                            results_cache_ttl=Duration.minutes(5),
+                        ),
+                    ),
                 ],
             ),
             environment_variables={
@@ -153,6 +175,7 @@ class NotebookStack(Stack):
         unit("Query", "getNotebook", notebooks_source)
         unit("Query", "listNotes", notes_source)
         unit("Query", "wordCount", lambda_source)
+        unit("Query", "whoAmI", none_source)
         unit("Mutation", "createNotebook", notebooks_source)
         unit("Mutation", "publishAlert", none_source)
         unit("Mutation", "closeAlerts", none_source)

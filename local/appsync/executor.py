@@ -4,6 +4,7 @@ graphql-core does the parsing, validation and execution. What AppSync adds on to
 - multi-auth: every field is checked against the auth directives of the field, else of its
   parent type, else the API's default mode ("Not Authorized to access X on type Y");
 - IAM callers additionally need `appsync:GraphQL` on the root field's ARN;
+- a Lambda authorizer's `deniedFields` are refused to its caller like a missing directive;
 - root fields run their resolver from the template; other fields read the parent object;
 - errors carry AppSync's shape (errorType, data, errorInfo, sourceName in locations);
 - the API's query depth limit and introspection setting are enforced.
@@ -131,6 +132,8 @@ class AppSyncExecutor:
     def is_allowed(self, caller: Caller, type_name: str, field_name: str) -> bool:
         rule = self._rules.get((type_name, field_name))
         if rule is None or caller.mode not in rule.modes:
+            return False
+        if (type_name, field_name) in caller.denied_fields:  # a Lambda authorizer's deniedFields
             return False
         if caller.mode == COGNITO and rule.cognito_groups is not None:
             return bool(set(rule.cognito_groups) & set(caller.groups))

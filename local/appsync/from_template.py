@@ -12,6 +12,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from local.appsync.identity import LAMBDA
+from local.appsync.lambda_authorizer import MAX_TTL_S, LambdaAuthorizerConfig
 from local.appsync.specs import DataSourceSpec, FunctionSpec, ResolverSpec
 from local.template import Assembly, CannotEmulate, Resolver, TemplateError
 
@@ -58,6 +60,7 @@ USED = {
         "AuthenticationType",
         "AdditionalAuthenticationProviders",
         "UserPoolConfig",
+        "LambdaAuthorizerConfig",
         "QueryDepthLimit",
         "IntrospectionConfig",
         "EnvironmentVariables",
@@ -95,6 +98,8 @@ class AppSyncConfig:
     env: dict[str, str] = field(default_factory=dict)  # ctx.env of every resolver
     # API key value -> expiry (epoch seconds), from AWS::AppSync::ApiKey resources
     api_keys: dict[str, float] = field(default_factory=dict)
+    # AWS_LAMBDA as the default or an additional mode: its authorizer (lambda_authorizer.py)
+    lambda_authorizer: LambdaAuthorizerConfig | None = None
 
 
 def register_api(
@@ -175,7 +180,47 @@ def read_appsync(
         ignored=_ignored_lines(assembly),
         env=env,
         api_keys=_api_keys(assembly, resolver, physical_ids),
+        lambda_authorizer=_lambda_authorizer(api_id, api),
     )
+
+
+def _lambda_authorizer(api_id: str, api: dict[str, Any]) -> LambdaAuthorizerConfig | None:
+    """LambdaAuthorizerConfig of the AWS_LAMBDA mode: on the API when it is the default mode,
+    on its AdditionalAuthenticationProviders entry otherwise (AWS::AppSync::GraphQLApi)."""
+    where = f"{api_id}: LambdaAuthorizerConfig"
+    providers = api.get("AdditionalAuthenticationProviders", [])
+    lambdas = [p for p in providers if p["AuthenticationType"] == LAMBDA]
+    if api["AuthenticationType"] == LAMBDA:
+        lambdas.insert(0, api)
+    elif "LambdaAuthorizerConfig" in api:
+        raise TemplateError(f"{where} is set but the default mode is not AWS_LAMBDA")
+    if not lambdas:
+        return None
+    if len(lambdas) > 1:
+        raise TemplateError(f"{api_id}: AppSync allows one AWS_LAMBDA authorization mode")
+    config = lambdas[0].get("LambdaAuthorizerConfig")
+    if not isinstance(config, dict) or not isinstance(config.get("AuthorizerUri"), str):
+        raise TemplateError(f"{where}: the AWS_LAMBDA mode needs an AuthorizerUri")
+    unknown = set(config) - {
+        "AuthorizerUri",
+        "AuthorizerResultTtlInSeconds",
+        "IdentityValidationExpression",
+    }
+    if unknown:
+        names = ", ".join(sorted(unknown))
+        raise CannotEmulate(f"{where}: the local runner cannot emulate {names}")
+    ttl = config.get("AuthorizerResultTtlInSeconds", 0)
+    if isinstance(ttl, bool) or not isinstance(ttl, int | float) or not 0 <= ttl <= MAX_TTL_S:
+        raise TemplateError(f"{where}.AuthorizerResultTtlInSeconds: AppSync allows 0 to 3600")
+    expression = config.get("IdentityValidationExpression")
+    try:
+        validation = re.compile(expression) if expression else None
+    except re.error as error:
+        raise CannotEmulate(
+            f"{where}.IdentityValidationExpression {expression!r} is not a regular expression "
+            f"Python reads ({error})"
+        ) from error
+    return LambdaAuthorizerConfig(config["AuthorizerUri"], int(ttl), validation)
 
 
 def _api_keys(

@@ -3,7 +3,7 @@
 Request-level auth (auth.py) turns a request into a Caller; the executor checks each field
 against the caller's mode and the schema's directives; resolvers see the caller as
 `util.authType()` and `ctx.identity`, in the shapes of AppSync's resolver context reference
-("Identity" for Cognito user pools and for IAM).
+("Identity" for Cognito user pools, for IAM and for AWS Lambda authorization).
 """
 
 from __future__ import annotations
@@ -18,13 +18,15 @@ IAM = "AWS_IAM"
 
 API_KEY = "API_KEY"
 
+LAMBDA = "AWS_LAMBDA"
+
 # The directive that admits each auth mode on a field or type.
 MODE_DIRECTIVES = {
     "aws_cognito_user_pools": COGNITO,
     "aws_iam": IAM,
     "aws_api_key": API_KEY,
     "aws_oidc": "OPENID_CONNECT",
-    "aws_lambda": "AWS_LAMBDA",
+    "aws_lambda": LAMBDA,
 }
 
 
@@ -56,10 +58,13 @@ _AUTH_TYPE_BY_MODE = {
 class Caller:
     """Who made a request, as established by request-level auth."""
 
-    mode: str  # COGNITO, IAM or API_KEY
+    mode: str  # COGNITO, IAM, API_KEY or LAMBDA
     identity: dict[str, Any] | None  # ctx.identity as resolvers see it (None for an API key)
     principal_arn: str | None = None  # IAM only: the role (or user) the signature belongs to
     groups: tuple[str, ...] = ()  # Cognito only
+    # Lambda only: the (type, field) pairs the authorizer's deniedFields name; they resolve
+    # to null with an Unauthorized error whatever the schema's directives say.
+    denied_fields: frozenset[tuple[str, str]] = frozenset()
 
 
 def cognito_identity(claims: dict[str, Any], source_ip: list[str]) -> dict[str, Any]:
@@ -105,3 +110,13 @@ def iam_caller(principal: dict[str, Any], source_ip: str) -> Caller:
         [source_ip],
     )
     return Caller(mode=IAM, identity=identity, principal_arn=principal.get("arn"))
+
+
+def lambda_caller(
+    resolver_context: dict[str, Any], denied_fields: frozenset[tuple[str, str]]
+) -> Caller:
+    """A caller a Lambda authorizer admitted: ctx.identity is `{resolverContext}` (resolver
+    context reference, "Identity": AWS Lambda authorization), nothing else."""
+    return Caller(
+        mode=LAMBDA, identity={"resolverContext": resolver_context}, denied_fields=denied_fields
+    )

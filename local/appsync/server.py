@@ -16,6 +16,7 @@ import asyncio
 import json
 import logging
 import uuid
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -106,7 +107,11 @@ def _json(body: dict[str, Any], status: int = 200) -> web.Response:
 
 
 def _bad_request(message: str) -> web.Response:
-    return _json({"errors": [{"errorType": "BadRequestException", "message": message}]}, 400)
+    return _json(_bad_request_body(message), 400)
+
+
+def _bad_request_body(message: str) -> dict[str, Any]:
+    return {"errors": [{"errorType": "BadRequestException", "message": message}]}
 
 
 async def _preflight(request: web.Request) -> web.Response:
@@ -133,35 +138,50 @@ async def _graphql(request: web.Request) -> web.StreamResponse:
 
 
 async def _answer(request: web.Request, raw: bytes) -> web.Response:
-    authenticator = request.app[AUTH_KEY]
+    """Auth and execution run in a worker thread: a Lambda authorizer waits for its function,
+    which runs on this event loop (lambda_authorizer.py)."""
+    loop = asyncio.get_running_loop()
+    status, body = await loop.run_in_executor(
+        request.app[POOL_KEY],
+        _respond,
+        request.app,
+        request.method,
+        request.rel_url.raw_path,  # SigV4 signs the path as sent, still encoded
+        request.rel_url.raw_query_string,
+        request.headers,
+        raw,
+        request.remote or "127.0.0.1",
+    )
+    return _json(body, status)
+
+
+def _respond(
+    app: web.Application,
+    method: str,
+    path: str,
+    query: str,
+    headers: Mapping[str, str],
+    raw: bytes,
+    source_ip: str,
+) -> tuple[int, dict[str, Any]]:
     try:
-        caller = authenticator.authenticate(
-            request.method,
-            request.rel_url.raw_path,  # SigV4 signs the path as sent, still encoded
-            request.rel_url.raw_query_string,
-            request.headers,
-            raw,
-            request.remote or "127.0.0.1",
-        )
+        caller = app[AUTH_KEY].authenticate(method, path, query, headers, raw, source_ip)
     except AuthFailure as failure:
         log.info("request-level auth failed: %s (cause: %s)", failure, failure.__cause__)
-        return _json(unauthorized_body(str(failure)), 401)
+        return 401, unauthorized_body(str(failure))
     try:
         payload = json.loads(raw)
     except (ValueError, RecursionError):  # RecursionError: nested deeper than the parser goes
-        return _bad_request("The request body is not valid JSON.")
+        return 400, _bad_request_body("The request body is not valid JSON.")
     if not isinstance(payload, dict) or not isinstance(payload.get("query"), str):
-        return _bad_request("The request body must be a JSON object with a 'query' string.")
+        message = "The request body must be a JSON object with a 'query' string."
+        return 400, _bad_request_body(message)
     variables = payload.get("variables") or {}
     operation_name = payload.get("operationName")
     if not isinstance(variables, dict) or not isinstance(operation_name, str | None):
-        return _bad_request("'variables' must be an object and 'operationName' a string.")
-    headers = {k.lower(): v for k, v in request.headers.items()}
-    loop = asyncio.get_running_loop()
-    body = await loop.run_in_executor(
-        request.app[POOL_KEY],
-        lambda: request.app[EXECUTOR_KEY].execute(
-            payload["query"], variables, operation_name, caller, headers
-        ),
+        message = "'variables' must be an object and 'operationName' a string."
+        return 400, _bad_request_body(message)
+    lowered = {k.lower(): v for k, v in headers.items()}
+    return 200, app[EXECUTOR_KEY].execute(
+        payload["query"], variables, operation_name, caller, lowered
     )
-    return _json(body)

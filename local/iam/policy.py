@@ -3,7 +3,7 @@
 The rules are IAM's for a single account without boundaries or session policies: an explicit
 Deny wins, then any Allow, otherwise the request is implicitly denied. Actions match without
 regard to case, resources with case; both take `*` and `?` wildcards. A Condition is evaluated
-against the request's context keys (iam_conditions.py); without a context, or with an operator
+against the request's context keys (conditions.py); without a context, or with an operator
 or a policy variable this evaluator does not know, it refuses loudly (PolicyError): it does not
 pretend to understand what it cannot check.
 """

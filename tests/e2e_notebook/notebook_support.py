@@ -79,6 +79,10 @@ class NotebookStack(BackgroundStack):
     def with_key(self, query: str, variables: dict[str, Any] | None = None) -> Any:
         return self.post(query, variables, {"x-api-key": self.outputs["ApiKey"]})
 
+    def with_token(self, token: str, query: str, variables: dict[str, Any] | None = None) -> Any:
+        """A request the API's Lambda authorizer judges: the token as the Authorization header."""
+        return self.post(query, variables, {"Authorization": token})
+
     def publisher_credentials(self) -> Credentials:
         return Credentials(
             *assume_role_credentials(

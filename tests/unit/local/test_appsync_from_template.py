@@ -243,3 +243,96 @@ def test_an_api_key_without_expires_lasts_seven_days(tmp_path: Path):
     config = read(with_api_key({}), tmp_path)
     (expires,) = config.api_keys.values()
     assert abs(expires - (time.time() + 7 * 86_400)) < 60
+
+
+AUTHORIZER_ARN = "arn:aws:lambda:us-east-1:123456789012:function:auth"
+
+
+def with_lambda_authorizer(config: dict[str, Any], *, default: bool = False) -> dict[str, Any]:
+    """AWS::AppSync::GraphQLApi: LambdaAuthorizerConfig sits on the API when AWS_LAMBDA is the
+    default mode, on its AdditionalAuthenticationProviders entry otherwise."""
+    template = copy.deepcopy(TEMPLATE)
+    api = template["Resources"]["Api"]["Properties"]
+    if default:
+        api["AuthenticationType"] = "AWS_LAMBDA"
+        del api["UserPoolConfig"]
+        api["LambdaAuthorizerConfig"] = config
+    else:
+        api["AdditionalAuthenticationProviders"].append(
+            {"AuthenticationType": "AWS_LAMBDA", "LambdaAuthorizerConfig": config}
+        )
+    return template
+
+
+@pytest.mark.parametrize("default", [True, False])
+def test_a_lambda_authorizer_is_read_as_default_or_additional_mode(tmp_path: Path, default):
+    config = {
+        "AuthorizerUri": AUTHORIZER_ARN,
+        "AuthorizerResultTtlInSeconds": 300,
+        "IdentityValidationExpression": "^reader-[a-z]+$",
+    }
+    read_config = read(with_lambda_authorizer(config, default=default), tmp_path)
+    authorizer = read_config.lambda_authorizer
+    assert authorizer is not None
+    assert (authorizer.function_arn, authorizer.ttl_s) == (AUTHORIZER_ARN, 300)
+    assert authorizer.validation is not None and authorizer.validation.pattern == "^reader-[a-z]+$"
+    assert "AWS_LAMBDA" in (read_config.default_mode, *read_config.additional_modes)
+
+
+def test_a_lambda_authorizer_without_ttl_or_expression_caches_nothing(tmp_path: Path):
+    # AuthorizerResultTtlInSeconds: "The default is 0 seconds, which disables caching."
+    config = read(with_lambda_authorizer({"AuthorizerUri": AUTHORIZER_ARN}), tmp_path)
+    assert config.lambda_authorizer is not None
+    assert (config.lambda_authorizer.ttl_s, config.lambda_authorizer.validation) == (0, None)
+
+
+@pytest.mark.parametrize(
+    ("config", "complaint"),
+    [
+        ({}, "needs an AuthorizerUri"),
+        ({"AuthorizerUri": AUTHORIZER_ARN, "AuthorizerResultTtlInSeconds": 3601}, "0 to 3600"),
+        ({"AuthorizerUri": AUTHORIZER_ARN, "AuthorizerResultTtlInSeconds": -1}, "0 to 3600"),
+    ],
+)
+def test_a_lambda_authorizer_appsync_refuses_stops_the_start(tmp_path, config, complaint):
+    with pytest.raises(TemplateError, match=complaint):
+        read(with_lambda_authorizer(config), tmp_path)
+
+
+def test_an_expression_python_cannot_read_is_refused_by_name(tmp_path: Path):
+    config = {"AuthorizerUri": AUTHORIZER_ARN, "IdentityValidationExpression": "(unclosed"}
+    with pytest.raises(CannotEmulate, match="IdentityValidationExpression"):
+        read(with_lambda_authorizer(config), tmp_path)
+
+
+@pytest.mark.parametrize("default", [True, False])
+def test_a_second_lambda_mode_is_refused(tmp_path: Path, default: bool):
+    # LambdaAuthorizerConfig: "an AppSync API can have only one Lambda authorizer"; the guide:
+    # AWS_LAMBDA as the default mode cannot be an additional one too.
+    config = {"AuthorizerUri": AUTHORIZER_ARN}
+    template = with_lambda_authorizer(config, default=default)
+    providers = template["Resources"]["Api"]["Properties"]["AdditionalAuthenticationProviders"]
+    providers.append({"AuthenticationType": "AWS_LAMBDA", "LambdaAuthorizerConfig": config})
+    with pytest.raises(TemplateError, match="one AWS_LAMBDA"):
+        read(template, tmp_path)
+
+
+def test_the_authorizer_uri_may_name_the_function_by_get_att(tmp_path: Path):
+    template = with_lambda_authorizer({"AuthorizerUri": {"Fn::GetAtt": ["Auth", "Arn"]}})
+    template["Resources"]["Auth"] = {"Type": "AWS::Lambda::Function", "Properties": {}}
+    step = tmp_path / "asset.step-hash.js"
+    step.write_text(CODE)
+    assets = (FileAsset("step-hash", step, "file", ("step-hash.js",)),)
+    assembly = Assembly(tmp_path, "Stack", template, assets)
+    ids: dict[str, Any] = {"Auth": {"Ref": "auth", "Arn": AUTHORIZER_ARN}}
+    register_api(
+        assembly,
+        ids,
+        region="us-east-1",
+        account="123456789012",
+        graphql_url="http://127.0.0.1:1/graphql",
+        realtime_url="ws://127.0.0.1:1/graphql",
+    )
+    config = read_appsync(assembly, Resolver(assembly, ids, {"AWS::Region": "us-east-1"}), ids)
+    assert config.lambda_authorizer is not None
+    assert config.lambda_authorizer.function_arn == AUTHORIZER_ARN
