@@ -12,7 +12,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from local.appsync.identity import LAMBDA
+from local.appsync.identity import API_KEY as API_KEY_MODE
+from local.appsync.identity import COGNITO, IAM, LAMBDA
 from local.appsync.lambda_authorizer import MAX_TTL_S, LambdaAuthorizerConfig
 from local.appsync.specs import DataSourceSpec, FunctionSpec, ResolverSpec
 from local.template import Assembly, CannotEmulate, Resolver, TemplateError
@@ -142,6 +143,7 @@ def read_appsync(
     additional = tuple(
         p["AuthenticationType"] for p in api.get("AdditionalAuthenticationProviders", [])
     )
+    _check_modes(api_id, (api["AuthenticationType"], *additional))
     introspection = api.get("IntrospectionConfig", "ENABLED") == "ENABLED"
     env = _environment(api_id, api.get("EnvironmentVariables") or {})
     # Cognito as the default mode has UserPoolConfig on the API; as an additional mode, on its
@@ -182,6 +184,19 @@ def read_appsync(
         api_keys=_api_keys(assembly, resolver, physical_ids),
         lambda_authorizer=_lambda_authorizer(api_id, api),
     )
+
+
+EMULATED_MODES = (API_KEY_MODE, COGNITO, IAM, LAMBDA)
+
+
+def _check_modes(api_id: str, modes: tuple[str, ...]) -> None:
+    """Each mode the local endpoint can check, once: an OIDC provider, or a second user pool,
+    would otherwise be accepted at start-up and every such token refused."""
+    for mode in modes:
+        if mode not in EMULATED_MODES:
+            raise CannotEmulate(f"{api_id}: the {mode} authorization mode is not emulated")
+    if modes.count(COGNITO) > 1:
+        raise CannotEmulate(f"{api_id}: more than one {COGNITO} provider is not emulated")
 
 
 def _lambda_authorizer(api_id: str, api: dict[str, Any]) -> LambdaAuthorizerConfig | None:

@@ -198,6 +198,32 @@ def test_cognito_as_an_additional_mode_takes_the_providers_user_pool(tmp_path: P
     assert config.app_id_client_regex == "client-2"
 
 
+@pytest.mark.parametrize(
+    ("providers", "complaint"),
+    [
+        # AWS::AppSync::GraphQLApi AuthenticationType: OPENID_CONNECT is valid for AppSync,
+        # but the local endpoint has no OIDC issuer to check tokens against.
+        (
+            [{"AuthenticationType": "OPENID_CONNECT", "OpenIDConnectConfig": {"Issuer": "x"}}],
+            "OPENID_CONNECT authorization mode is not emulated",
+        ),
+        # AppSync takes several user pools as additional providers; one is checked locally.
+        (
+            [
+                {"AuthenticationType": "AMAZON_COGNITO_USER_POOLS", "UserPoolConfig": {}},
+                {"AuthenticationType": "AMAZON_COGNITO_USER_POOLS", "UserPoolConfig": {}},
+            ],
+            "more than one AMAZON_COGNITO_USER_POOLS provider",
+        ),
+    ],
+)
+def test_an_auth_mode_it_cannot_check_stops_the_start(tmp_path, providers, complaint):
+    template = changed(["Api", "Properties", "AuthenticationType"], "API_KEY")
+    template["Resources"]["Api"]["Properties"]["AdditionalAuthenticationProviders"] = providers
+    with pytest.raises(CannotEmulate, match=complaint):
+        read(template, tmp_path)
+
+
 def test_api_environment_variables_become_ctx_env(tmp_path: Path):
     """AppSync developer guide, "Using environment variables": resolvers read them as ctx.env."""
     env = {"TABLE_NAME": "todos-physical", "STAGE": "dev"}
