@@ -14,23 +14,23 @@ from local.template import DEFAULT_ACCOUNT
 
 
 def _log_group_ids(p: Context, logical_id: str, resource: dict[str, Any]) -> dict[str, Any]:
-    name_property = resource.get("Properties", {}).get("LogGroupName")
-    if name_property is None:
-        name = p.generated_name(logical_id, 512)
-    else:
-        name = p.resolver.resolve(name_property, f"Resources.{logical_id}.LogGroupName")
+    name = _name(p, logical_id, resource, "LogGroupName", 512)
     arn = f"arn:{PARTITION}:logs:{p.region}:{DEFAULT_ACCOUNT}:log-group:{name}:*"
     return {"Ref": name, "Arn": arn}
 
 
 def _topic_ids(p: Context, logical_id: str, resource: dict[str, Any]) -> dict[str, Any]:
-    name_property = resource.get("Properties", {}).get("TopicName")
-    if name_property is None:
-        name = p.generated_name(logical_id, 256)
-    else:
-        name = p.resolver.resolve(name_property, f"Resources.{logical_id}.TopicName")
+    name = _name(p, logical_id, resource, "TopicName", 256)
     arn = f"arn:{PARTITION}:sns:{p.region}:{DEFAULT_ACCOUNT}:{name}"
     return {"Ref": arn, "TopicArn": arn, "TopicName": name}
+
+
+def _name(p: Context, logical_id: str, resource: dict[str, Any], prop: str, limit: int) -> str:
+    """The name property's value, or the name CloudFormation would generate."""
+    value = resource.get("Properties", {}).get(prop)
+    if value is None:
+        return p.generated_name(logical_id, limit)
+    return str(p.resolver.resolve(value, f"Resources.{logical_id}.{prop}"))
 
 
 NAMED: dict[str, Name] = {

@@ -67,12 +67,13 @@ TEMPLATE: dict[str, Any] = {
 }
 
 
-def read(template: dict[str, Any], tmp_path: Path) -> Any:
+def read(template: dict[str, Any], tmp_path: Path, ids: dict[str, Any] | None = None) -> Any:
+    """read_appsync over `template`; `ids` are physical ids other parts would have made."""
     step = tmp_path / "asset.step-hash.js"
     step.write_text("// the pipeline step\n" + CODE)
     assets = (FileAsset("step-hash", step, "file", ("step-hash.js",)),)
     assembly = Assembly(tmp_path, "Stack", template, assets)
-    ids: dict[str, Any] = {}
+    ids = {} if ids is None else ids
     register_api(
         assembly,
         ids,
@@ -346,19 +347,6 @@ def test_a_second_lambda_mode_is_refused(tmp_path: Path, default: bool):
 def test_the_authorizer_uri_may_name_the_function_by_get_att(tmp_path: Path):
     template = with_lambda_authorizer({"AuthorizerUri": {"Fn::GetAtt": ["Auth", "Arn"]}})
     template["Resources"]["Auth"] = {"Type": "AWS::Lambda::Function", "Properties": {}}
-    step = tmp_path / "asset.step-hash.js"
-    step.write_text(CODE)
-    assets = (FileAsset("step-hash", step, "file", ("step-hash.js",)),)
-    assembly = Assembly(tmp_path, "Stack", template, assets)
-    ids: dict[str, Any] = {"Auth": {"Ref": "auth", "Arn": AUTHORIZER_ARN}}
-    register_api(
-        assembly,
-        ids,
-        region="us-east-1",
-        account="123456789012",
-        graphql_url="http://127.0.0.1:1/graphql",
-        realtime_url="ws://127.0.0.1:1/graphql",
-    )
-    config = read_appsync(assembly, Resolver(assembly, ids, {"AWS::Region": "us-east-1"}), ids)
+    config = read(template, tmp_path, {"Auth": {"Ref": "auth", "Arn": AUTHORIZER_ARN}})
     assert config.lambda_authorizer is not None
     assert config.lambda_authorizer.function_arn == AUTHORIZER_ARN
