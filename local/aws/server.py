@@ -43,10 +43,11 @@ class LocalAws:
         self._quiet = quiet
         self.endpoint = ""
         self._stop_observing: Callable[[], None] = lambda: None
+        self._restore_policy_setting: Callable[[], None] = lambda: None
 
     def start(self) -> LocalAws:
         install_signing_key(self.signing_key)
-        _load_aws_managed_policies()
+        self._restore_policy_setting = _load_aws_managed_policies()
         if self._quiet:
             logging.getLogger("werkzeug").setLevel(logging.WARNING)
         self._server.start()
@@ -57,6 +58,7 @@ class LocalAws:
     def stop(self) -> None:
         self._stop_observing()
         self._server.stop()
+        self._restore_policy_setting()
 
     def __enter__(self) -> LocalAws:
         return self.start()
@@ -90,13 +92,24 @@ class LocalAws:
         )
 
 
-def _load_aws_managed_policies() -> None:
-    """Let roles attach AWS managed policies (AWSLambdaBasicExecutionRole...), as in AWS."""
-    default_user_config.setdefault("iam", {})["load_aws_managed_policies"] = True
+def _load_aws_managed_policies() -> Callable[[], None]:
+    """Let roles attach AWS managed policies (AWSLambdaBasicExecutionRole...), as in AWS.
+
+    Returns what puts moto's setting back: while it is on, every IAM backend moto creates or
+    resets (each `mock_aws()` in the same process) loads about a thousand policies, ~1 s.
+    """
+    iam_config = default_user_config.setdefault("iam", {})
+    before = bool(iam_config.get("load_aws_managed_policies", False))
+    iam_config["load_aws_managed_policies"] = True
     backend = iam_backends[DEFAULT_ACCOUNT][PARTITION]
     if not backend.aws_managed_policies:  # the backend was created before this run
         backend.aws_managed_policies = backend._init_aws_policies()
         backend.managed_policies.update(backend._init_managed_policies())
+
+    def restore() -> None:
+        iam_config["load_aws_managed_policies"] = before
+
+    return restore
 
 
 def client(service: str, endpoint: str, region: str) -> Any:
