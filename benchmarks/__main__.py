@@ -17,12 +17,13 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from benchmarks import coldstart, local_stack, realtime_latency
+from benchmarks import coldstart, local_stack, notebook, realtime_latency
 
 BENCHMARKS: dict[str, Callable[[argparse.Namespace], int]] = {
     "coldstart": coldstart.run,
     "local_stack": local_stack.run,
     "realtime": realtime_latency.run,
+    "notebook": notebook.run,
 }
 REPORT = Path(__file__).resolve().parents[1] / "docs" / "performance.md"
 BEGIN = "<!-- make bench: begin (written by python -m benchmarks) -->"
