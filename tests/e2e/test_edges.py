@@ -260,6 +260,18 @@ def test_deeply_nested_json_on_the_graphql_endpoint_is_a_bad_request(alice: User
     assert response.json()["errors"][0]["message"]
 
 
+def test_hundreds_of_aliased_fields_all_resolve(alice: User):
+    # No alias limit is documented for AppSync; every aliased field gets its own answer.
+    # (How long 300 take is a `make bench` figure, not asserted here.)
+    created = alice.create("aliased")
+    selection = " ".join(f"a{n}: getTodo(id: $id) {{ id }}" for n in range(300))
+    response = alice.graphql(f"query ($id: ID!) {{ {selection} }}", {"id": created["id"]})
+    assert response.status_code == 200
+    body = response.json()
+    assert "errors" not in body
+    assert body["data"] == {f"a{n}": {"id": created["id"]} for n in range(300)}
+
+
 TRUST_ANYONE = json.dumps(
     {
         "Version": "2012-10-17",

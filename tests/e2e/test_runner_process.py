@@ -145,3 +145,25 @@ def test_a_resource_type_it_cannot_run_is_one_line_naming_it(
         f"local stack failed to start: resource {logical_id} has type {resource['Type']}, "
         "which the local runner neither provisions nor knows to be safe to ignore"
     )
+
+
+def test_what_it_skips_is_listed_once_in_its_log(tmp_path: Path):
+    # GIVEN the runner pointed at a stack by name, as at any other stack
+    command = runner(tmp_path, "--stack", STACK_NAME, "--rest-port", "0")
+    command += ["--graphql-port", "0", "--aws-port", "0"]
+    process = subprocess.Popen(
+        command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        assert process.stdout is not None
+        assert process.stdout.readline().startswith("Local stack ready")
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _, log = process.communicate(timeout=30)
+    # THEN each skipped resource type and property is named once, with its reason
+    skipped = [
+        line.split(" INFO ", 1)[1] for line in log.splitlines() if "not emulated" in line.lower()
+    ]
+    assert len(skipped) == len(set(skipped))
+    assert any(line.startswith("Not emulated: AWS::Logs::LogGroup") for line in skipped)
+    assert any("AWS::AppSync::GraphQLApi.XrayEnabled" in line for line in skipped)
