@@ -81,6 +81,13 @@ FUNCTION_PROPERTIES_IGNORED = {
     "TracingConfig": "no X-Ray locally",
     "FunctionName": "naming only",
     "Description": "documentation only",
+    "Tags": "no effect on behaviour",
+    "ReservedConcurrentExecutions": "concurrency is --lambda-workers per function locally",
+    "EphemeralStorage": "the worker's /tmp is this machine's",
+    "SnapStart": "workers start warm once and stay warm",
+    "RuntimeManagementConfig": "the runner's Python runs the handler",
+    "KmsKeyArn": "environment variables are not encrypted locally",
+    "RecursiveLoop": "no recursion detection locally",
 }
 CREDENTIAL_SECONDS = 12 * 3600  # the longest role session; a local run rarely outlives it
 
@@ -121,6 +128,7 @@ class LocalStack:
     _pools: list[LambdaPool] = field(default_factory=list)
     _pools_by_function: dict[str, LambdaPool] = field(default_factory=dict)
     _pollers: list[StreamPoller] = field(default_factory=list)
+    _logged_skips: set[str] = field(default_factory=set)
 
     async def start(self) -> dict[str, str]:
         s = self.settings
@@ -406,6 +414,11 @@ class LocalStack:
             raise CannotEmulate(
                 f"{function_id} ({FUNCTION}): cannot emulate {', '.join(sorted(unknown))}"
             )
+        for name in sorted(set(raw) & set(FUNCTION_PROPERTIES_IGNORED)):
+            line = f"{FUNCTION}.{name}: {FUNCTION_PROPERTIES_IGNORED[name]}"
+            if line not in self._logged_skips:  # once per property, however many functions
+                self._logged_skips.add(line)
+                log.info("Lambda, not emulated: %s", line)
         props = resolver.resolve(
             {k: v for k, v in raw.items() if k in FUNCTION_PROPERTIES_USED}, where=function_id
         )

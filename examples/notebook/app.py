@@ -9,4 +9,6 @@ STACK_NAME = "NotebookApp"
 if __name__ == "__main__":
     app = cdk.App()
     NotebookStack(app, STACK_NAME, description="Notebook example backend")
+    # Tags on every resource, as teams add them for cost allocation; the local runner skips them.
+    cdk.Tags.of(app).add("project", "notebook-example")
     app.synth()
