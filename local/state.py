@@ -51,7 +51,7 @@ STATE_FILE = "state.pickle"
 LOCK_FILE = "lock"
 SAVE_INTERVAL_S = 1.0
 USER_POOL = "AWS::Cognito::UserPool"
-TABLE = "AWS::DynamoDB::Table"
+TABLES = ("AWS::DynamoDB::Table", "AWS::DynamoDB::GlobalTable")
 POOL_MEMBERS = ("AWS::Cognito::UserPoolClient", "AWS::Cognito::UserPoolGroup")
 
 
@@ -318,7 +318,7 @@ def _units(assembly: Assembly) -> Iterator[_Unit]:
     resources = assembly.all_resources()
     for logical_id, resource in resources.items():
         type_name = resource.get("Type")
-        if type_name not in (USER_POOL, TABLE):
+        if type_name != USER_POOL and type_name not in TABLES:
             continue
         members = [logical_id]
         if type_name == USER_POOL:

@@ -1,12 +1,35 @@
-"""The DynamoDB resource type the runner creates in moto: tables, indexes, TTL and streams."""
+"""The DynamoDB resource types the runner creates in moto: tables, with their indexes, TTL and
+streams, and global tables (CDK's TableV2) with their one replica in the stack's region."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from local.aws.kinds import UNUSED_LOCALLY, Context, Kind
+from local.aws.kinds import UNUSED_LOCALLY, Context, Kind, ProvisionError
 
-_INDEX_KEYS_WITHOUT_LOCAL_EFFECT = ("ContributorInsightsSpecification", "WarmThroughput")
+_INDEX_KEYS_WITHOUT_LOCAL_EFFECT = (
+    "ContributorInsightsSpecification",
+    "WarmThroughput",
+    "WriteProvisionedThroughputSettings",  # a global table's index capacity
+    "WriteOnDemandThroughputSettings",
+)
+GLOBAL_TABLE = "AWS::DynamoDB::GlobalTable"
+# A replica's settings (AWS::DynamoDB::GlobalTable ReplicaSpecification): applied to the table,
+# or with no local effect.
+_REPLICA_APPLIED = frozenset({"Region", "TableClass", "DeletionProtectionEnabled", "Tags"})
+_REPLICA_IGNORED = frozenset(
+    {
+        "ContributorInsightsSpecification",
+        "GlobalSecondaryIndexes",  # per-replica index capacity and insights
+        "PointInTimeRecoverySpecification",
+        "ReadOnDemandThroughputSettings",
+        "ReadProvisionedThroughputSettings",
+        "ReplicaStreamSpecification",
+        "ResourcePolicy",
+        "SSESpecification",
+        "WarmThroughput",
+    }
+)
 
 
 def _create_table(p: Context, logical_id: str, props: dict[str, Any]) -> dict[str, Any]:
@@ -26,6 +49,29 @@ def _create_table(p: Context, logical_id: str, props: dict[str, Any]) -> dict[st
     if "LatestStreamArn" in table:
         attributes["StreamArn"] = table["LatestStreamArn"]
     return attributes
+
+
+def _create_global_table(p: Context, logical_id: str, props: dict[str, Any]) -> dict[str, Any]:
+    """One replica, in this stack's region, is the table; more would need other regions."""
+    replicas = props.pop("Replicas")
+    regions = [replica.get("Region") for replica in replicas]
+    if regions != [p.region]:
+        raise ProvisionError(
+            f"resource {logical_id} ({GLOBAL_TABLE}): Replicas {regions} - only one replica, in "
+            f"the stack's region {p.region}, is emulated"
+        )
+    (replica,) = replicas
+    unknown = set(replica) - _REPLICA_APPLIED - _REPLICA_IGNORED
+    if unknown:
+        raise ProvisionError(
+            f"resource {logical_id} ({GLOBAL_TABLE}): replica property "
+            f"{', '.join(sorted(unknown))} is not supported locally"
+        )
+    table = {k: v for k, v in replica.items() if k in _REPLICA_APPLIED and k != "Region"}
+    # Capacity is not modelled locally (see OnDemandThroughput on tables): on demand it is.
+    props.pop("BillingMode", None)
+    attributes = _create_table(p, logical_id, {**props, **table, "BillingMode": "PAY_PER_REQUEST"})
+    return {**attributes, "TableId": attributes["Arn"].rsplit("/", 1)[-1]}
 
 
 def _index(index: dict[str, Any]) -> dict[str, Any]:
@@ -57,6 +103,30 @@ KINDS: dict[str, Kind] = {
             "ContributorInsightsSpecification": "CloudWatch insights " + UNUSED_LOCALLY,
             "WarmThroughput": "throughput pre-warming " + UNUSED_LOCALLY,
             "OnDemandThroughput": "throughput limits are not modelled locally",
+        },
+        recorded_in=lambda result: result.tables,
+    ),
+    GLOBAL_TABLE: Kind(
+        _create_global_table,
+        frozenset(
+            {
+                "AttributeDefinitions",
+                "BillingMode",
+                "GlobalSecondaryIndexes",
+                "KeySchema",
+                "LocalSecondaryIndexes",
+                "Replicas",
+                "StreamSpecification",
+                "TableName",
+                "TimeToLiveSpecification",
+            }
+        ),
+        {
+            "SSESpecification": "encryption at rest " + UNUSED_LOCALLY,
+            "WriteProvisionedThroughputSettings": "capacity is not modelled locally",
+            "WriteOnDemandThroughputSettings": "throughput limits are not modelled locally",
+            "WarmThroughput": "throughput pre-warming " + UNUSED_LOCALLY,
+            "MultiRegionConsistency": "one region runs locally",
         },
         recorded_in=lambda result: result.tables,
     ),

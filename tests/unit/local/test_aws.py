@@ -316,3 +316,61 @@ def test_an_iam_user_access_key_is_found(aws: LocalAws) -> None:
 
 def test_an_unknown_access_key_is_not_found(aws: LocalAws) -> None:
     assert credentials_lookup("ASIAUNKNOWNKEY000000") is None
+
+
+# CDK's TableV2, as `cdk synth` writes it: an AWS::DynamoDB::GlobalTable whose one replica is
+# in the stack's region (AWS::DynamoDB::GlobalTable, ReplicaSpecification).
+GLOBAL_TABLE = {
+    "Type": "AWS::DynamoDB::GlobalTable",
+    "Properties": {
+        "AttributeDefinitions": [
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "x", "AttributeType": "S"},
+        ],
+        "BillingMode": "PAY_PER_REQUEST",
+        "GlobalSecondaryIndexes": [
+            {
+                "IndexName": "byX",
+                "KeySchema": [{"AttributeName": "x", "KeyType": "HASH"}],
+                "Projection": {"ProjectionType": "ALL"},
+            }
+        ],
+        "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+        "Replicas": [
+            {
+                "GlobalSecondaryIndexes": [{"IndexName": "byX"}],
+                "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True},
+                "Region": {"Ref": "AWS::Region"},
+                "Tags": [{"Key": "team", "Value": "notes"}],
+            }
+        ],
+        "StreamSpecification": {"StreamViewType": "NEW_IMAGE"},
+        "TimeToLiveSpecification": {"AttributeName": "ttl", "Enabled": True},
+    },
+    "UpdateReplacePolicy": "Retain",
+    "DeletionPolicy": "Retain",
+}
+
+
+def test_a_global_table_with_one_local_replica_is_a_table(
+    aws: LocalAws, assembly: Assembly
+) -> None:
+    resources = provision(
+        with_resource(assembly, "Items", GLOBAL_TABLE), aws.endpoint, REGION, KNOWN_IDS
+    )
+    ids = resources.physical_ids["Items"]
+    assert isinstance(ids, dict)
+    table = aws.client("dynamodb").describe_table(TableName=ids["Ref"])["Table"]
+    assert table["TableArn"] == ids["Arn"] and table["LatestStreamArn"] == ids["StreamArn"]
+    assert [index["IndexName"] for index in table["GlobalSecondaryIndexes"]] == ["byX"]
+    assert table["StreamSpecification"]["StreamViewType"] == "NEW_IMAGE"
+    assert resources.tables["Items"] == ids["Ref"]
+
+
+def test_a_global_table_with_replicas_in_other_regions_is_refused(
+    aws: LocalAws, assembly: Assembly
+) -> None:
+    two_regions = copy.deepcopy(GLOBAL_TABLE)
+    two_regions["Properties"]["Replicas"].append({"Region": "us-west-2"})
+    with pytest.raises(ProvisionError, match=r"only one replica, in the stack's region"):
+        provision(with_resource(assembly, "Items", two_regions), aws.endpoint, REGION, KNOWN_IDS)
