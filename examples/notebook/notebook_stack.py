@@ -1,6 +1,6 @@
 """NotebookStack: a second, independent AppSync example for the local runner.
 
-Two DynamoDB tables (Notebooks, Notes), one AppSync API with API key (default), Cognito,
+Two DynamoDB tables (Notebooks, a TableV2, and Notes), one AppSync API with API key (default), Cognito,
 IAM and Lambda-authorizer auth, one Python Lambda function behind resolvers and one that
 authorizes (authorizer/handler.py). The resolvers cover what a typical app reaches for:
 
@@ -66,11 +66,11 @@ class NotebookStack(Stack):
             generate_secret=False,
             auth_flows=cognito.AuthFlow(user_srp=True, user_password=True),
         )
-        notebooks = dynamodb.Table(
+        # TableV2 (an AWS::DynamoDB::GlobalTable with one replica), as CDK now recommends.
+        notebooks = dynamodb.TableV2(
             self,
             "Notebooks",
             partition_key=dynamodb.Attribute(name="id", type=dynamodb.AttributeType.STRING),
-            billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
             removal_policy=RemovalPolicy.DESTROY,
         )
         notes = dynamodb.Table(
