@@ -1,8 +1,9 @@
 """NotebookStack: a second, independent AppSync example for the local runner.
 
 Two DynamoDB tables (Notebooks, a TableV2, and Notes), one AppSync API with API key
-(default), Cognito, IAM and Lambda-authorizer auth, one Python Lambda function behind resolvers and one that
-authorizes (authorizer/handler.py). The resolvers cover what a typical app reaches for:
+(default), Cognito, IAM and Lambda-authorizer auth, one Python Lambda function behind
+resolvers and one that authorizes (authorizer/handler.py). The resolvers cover what a
+typical app reaches for:
 
 | field                  | kind                                   | data source          |
 |------------------------|----------------------------------------|----------------------|
