@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import secrets
 import shutil
 import signal
@@ -36,11 +35,11 @@ from botocore.exceptions import ClientError
 from e2e_support import CDK_OUT, DUMMY, PASSWORD, REGION, ROOT
 
 from local.aws.credentials import assume_role_credentials
+from tests.node_clients import run_node_check
 
 CLIENTS = ROOT / "clients"
 ARTIFACTS = ROOT / "tests" / "artifacts"
 CHROMIUM = "/usr/bin/chromium"
-SCRIPT_TIMEOUT_S = 180
 
 
 @dataclass
@@ -97,26 +96,7 @@ class TlsStack:
 
     def node(self, script: str, **env: str) -> dict[str, Any]:
         """Run a client script; its last `RESULT {...}` line is what it saw."""
-        environment = {
-            **os.environ,
-            "OUTPUTS": str(self.outputs_file),
-            "NODE_EXTRA_CA_CERTS": str(self.ca_file),
-            "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
-            **env,
-        }
-        done = subprocess.run(
-            ["node", script],
-            cwd=CLIENTS,
-            env=environment,
-            capture_output=True,
-            text=True,
-            timeout=SCRIPT_TIMEOUT_S,
-            check=False,
-        )
-        lines = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]
-        assert done.returncode == 0 and lines, f"{script} failed:\n{done.stdout}\n{done.stderr}"
-        result: dict[str, Any] = json.loads(lines[-1].removeprefix("RESULT "))
-        return result
+        return run_node_check(script, self.outputs_file, self.ca_file, **env)
 
 
 @pytest.fixture(scope="module")
