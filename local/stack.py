@@ -479,11 +479,14 @@ class LocalStack:
             **_function_ids_by_arn(assembly, ids),
             **{ids[logical_id]["Ref"]: logical_id for logical_id in assembly.resources(FUNCTION)},
         }
-        for mapping in read_stream_mappings(assembly, resolver, function_ids, stream_arns):
+        mappings = read_stream_mappings(assembly, resolver, function_ids, stream_arns)
+        if not mappings:
+            return
+        streams = inprocess.client("dynamodbstreams", endpoint, self.settings.region)  # shared
+        for mapping in mappings:
             role_arn = resources.function_roles[mapping.function_id]
             check_stream_access(mapping, role_arn, partial(self._role_allows, role_arn))
             pool = await self._function_pool(assembly, resolver, mapping.function_id, endpoint)
-            streams = inprocess.client("dynamodbstreams", endpoint, self.settings.region)
             poller = StreamPoller(mapping, streams, pool.invoke)
             await poller.start()
             self._pollers.append(poller)
