@@ -125,8 +125,7 @@ class LocalStack:
     _dynamodb_url: str = ""
     _state: LocalState | None = None
     _runners: list[web.AppRunner] = field(default_factory=list)
-    _pools: list[LambdaPool] = field(default_factory=list)
-    _pools_by_function: dict[str, LambdaPool] = field(default_factory=dict)
+    _pools: dict[str, LambdaPool] = field(default_factory=dict)  # by function logical id
     _pollers: list[StreamPoller] = field(default_factory=list)
     _logged_skips: set[str] = field(default_factory=set)
 
@@ -262,7 +261,7 @@ class LocalStack:
     async def stop(self) -> None:
         for poller in self._pollers:
             await poller.close()
-        for pool in self._pools:
+        for pool in self._pools.values():
             await pool.close()
         for runner in reversed(self._runners):
             await runner.cleanup()
@@ -406,8 +405,8 @@ class LocalStack:
         self, assembly: Assembly, resolver: Resolver, function_id: str, endpoint: str
     ) -> LambdaPool:
         """The warm pool of one function, started once however many callers share it."""
-        if function_id in self._pools_by_function:
-            return self._pools_by_function[function_id]
+        if function_id in self._pools:
+            return self._pools[function_id]
         raw = assembly.resource(function_id).get("Properties", {})
         unknown = set(raw) - FUNCTION_PROPERTIES_USED - set(FUNCTION_PROPERTIES_IGNORED)
         if unknown:
@@ -457,8 +456,7 @@ class LocalStack:
             function_name=name,
         )
         await pool.start()
-        self._pools.append(pool)
-        self._pools_by_function[function_id] = pool
+        self._pools[function_id] = pool
         return pool
 
     async def _start_stream_mappings(
@@ -479,11 +477,14 @@ class LocalStack:
             **_function_ids_by_arn(assembly, ids),
             **{ids[logical_id]["Ref"]: logical_id for logical_id in assembly.resources(FUNCTION)},
         }
-        for mapping in read_stream_mappings(assembly, resolver, function_ids, stream_arns):
+        mappings = read_stream_mappings(assembly, resolver, function_ids, stream_arns)
+        if not mappings:
+            return
+        streams = inprocess.client("dynamodbstreams", endpoint, self.settings.region)  # shared
+        for mapping in mappings:
             role_arn = resources.function_roles[mapping.function_id]
             check_stream_access(mapping, role_arn, partial(self._role_allows, role_arn))
             pool = await self._function_pool(assembly, resolver, mapping.function_id, endpoint)
-            streams = inprocess.client("dynamodbstreams", endpoint, self.settings.region)
             poller = StreamPoller(mapping, streams, pool.invoke)
             await poller.start()
             self._pollers.append(poller)

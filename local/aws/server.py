@@ -75,21 +75,20 @@ class LocalAws:
         assert server is not None, "start() first"
         app = server.app
 
-        def observed(environ: dict[str, Any], start_response: Any) -> Any:
-            response = app(environ, start_response)  # moto has handled the request by now
-            action = str(environ.get("HTTP_X_AMZ_TARGET", "")).rpartition(".")[2]
+        def handled(action: str) -> None:
             if not action.startswith(READ_ACTIONS):
                 on_write()
+
+        def observed(environ: dict[str, Any], start_response: Any) -> Any:
+            response = app(environ, start_response)  # moto has handled the request by now
+            handled(str(environ.get("HTTP_X_AMZ_TARGET", "")).rpartition(".")[2])
             return response
 
         server.app = observed
         # The local AppSync calls moto in process, without the server (inprocess.py).
         from local.aws import inprocess
 
-        self._stop_observing = inprocess.observe(
-            self.endpoint,
-            lambda action: None if action.startswith(READ_ACTIONS) else on_write(),
-        )
+        self._stop_observing = inprocess.observe(self.endpoint, handled)
 
 
 def _load_aws_managed_policies() -> Callable[[], None]:

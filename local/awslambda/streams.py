@@ -251,12 +251,12 @@ class StreamPoller:
         return [self._event_record(record) for record in answer["Records"]]
 
     def _event_record(self, record: dict[str, Any]) -> dict[str, Any]:
-        event = _as_json(record)
+        event: dict[str, Any] = _as_json(record)  # a new dict: no copy needed
         event["eventVersion"] = "1.1"
         event["eventSourceARN"] = self.mapping.stream_arn
         # moto writes us-east-1 into every record; the table's region is the stream ARN's
         event["awsRegion"] = self.mapping.stream_arn.split(":")[3]
-        return dict(event)
+        return event
 
     async def _deliver(self, records: list[dict[str, Any]]) -> None:
         """Invoke until the batch succeeds or its retries are used up; never raises."""

@@ -20,6 +20,7 @@ import ipaddress
 import re
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
+from operator import eq, ge, gt, le, lt
 from typing import Any
 
 Comparison = Callable[[str, str], bool]
@@ -30,13 +31,13 @@ class ConditionError(Exception):
     """The condition uses an operator or a value this evaluator cannot check."""
 
 
+def wildcard_regex(pattern: str) -> str:
+    """IAM's wildcards as a regular expression: `*` any run of characters, `?` any one."""
+    return "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
+
+
 def _like(pattern: str, value: str) -> bool:
-    regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
-    return re.fullmatch(regex, value, re.DOTALL) is not None
-
-
-def _number(text: str) -> float:
-    return float(text)
+    return re.fullmatch(wildcard_regex(pattern), value, re.DOTALL) is not None
 
 
 def _date(text: str) -> datetime:
@@ -49,6 +50,14 @@ def _in_network(network: str, address: str) -> bool:
     return ipaddress.ip_address(address) in ipaddress.ip_network(network, strict=False)
 
 
+def _ordered(parse: Callable[[str], Any], holds: Callable[[Any, Any], bool]) -> Comparison:
+    """Compare the request's value to the policy's (`request < policy`...), both parsed."""
+    return lambda p, v: bool(holds(parse(v), parse(p)))
+
+
+_EQUAL_NUMBER = _ordered(float, eq)
+_EQUAL_DATE = _ordered(_date, eq)
+
 # operator -> (compare(policy value, request value), negated)
 _OPERATORS: dict[str, tuple[Comparison, bool]] = {
     "StringEquals": (lambda p, v: p == v, False),
@@ -57,18 +66,18 @@ _OPERATORS: dict[str, tuple[Comparison, bool]] = {
     "StringNotEqualsIgnoreCase": (lambda p, v: p.lower() == v.lower(), True),
     "StringLike": (_like, False),
     "StringNotLike": (_like, True),
-    "NumericEquals": (lambda p, v: _number(p) == _number(v), False),
-    "NumericNotEquals": (lambda p, v: _number(p) == _number(v), True),
-    "NumericLessThan": (lambda p, v: _number(v) < _number(p), False),
-    "NumericLessThanEquals": (lambda p, v: _number(v) <= _number(p), False),
-    "NumericGreaterThan": (lambda p, v: _number(v) > _number(p), False),
-    "NumericGreaterThanEquals": (lambda p, v: _number(v) >= _number(p), False),
-    "DateEquals": (lambda p, v: _date(v) == _date(p), False),
-    "DateNotEquals": (lambda p, v: _date(v) == _date(p), True),
-    "DateLessThan": (lambda p, v: _date(v) < _date(p), False),
-    "DateLessThanEquals": (lambda p, v: _date(v) <= _date(p), False),
-    "DateGreaterThan": (lambda p, v: _date(v) > _date(p), False),
-    "DateGreaterThanEquals": (lambda p, v: _date(v) >= _date(p), False),
+    "NumericEquals": (_EQUAL_NUMBER, False),
+    "NumericNotEquals": (_EQUAL_NUMBER, True),
+    "NumericLessThan": (_ordered(float, lt), False),
+    "NumericLessThanEquals": (_ordered(float, le), False),
+    "NumericGreaterThan": (_ordered(float, gt), False),
+    "NumericGreaterThanEquals": (_ordered(float, ge), False),
+    "DateEquals": (_EQUAL_DATE, False),
+    "DateNotEquals": (_EQUAL_DATE, True),
+    "DateLessThan": (_ordered(_date, lt), False),
+    "DateLessThanEquals": (_ordered(_date, le), False),
+    "DateGreaterThan": (_ordered(_date, gt), False),
+    "DateGreaterThanEquals": (_ordered(_date, ge), False),
     "Bool": (lambda p, v: p.lower() == v.lower(), False),
     "IpAddress": (_in_network, False),
     "NotIpAddress": (_in_network, True),

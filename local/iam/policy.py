@@ -22,7 +22,7 @@ from urllib.parse import unquote
 
 from botocore.exceptions import ClientError
 
-from local.iam.conditions import ConditionError, condition_holds
+from local.iam.conditions import ConditionError, condition_holds, wildcard_regex
 
 GRAPHQL_ACTION = "appsync:GraphQL"
 
@@ -110,10 +110,7 @@ def _as_list(value: Any) -> list[str]:
 def _glob(pattern: str, ignore_case: bool) -> re.Pattern[str]:
     if "${" in pattern:
         raise PolicyError(f"policy variables are not supported locally: {pattern!r}")
-    regex = "".join(
-        ".*" if char == "*" else "." if char == "?" else re.escape(char) for char in pattern
-    )
-    return re.compile(regex, re.IGNORECASE if ignore_case else 0)
+    return re.compile(wildcard_regex(pattern), re.IGNORECASE if ignore_case else 0)
 
 
 # ---------------------------------------------------------------------------------------------

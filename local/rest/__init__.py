@@ -1,6 +1,6 @@
 """The local API Gateway REST endpoint, built from the template's ApiGateway resources.
 
-`read_rest_routes(assembly, resolver)` reads what the template declares; `create_rest_app`
+`read_all_rest_routes(assembly, resolver)` reads what the template declares; `create_rest_app`
 serves it as an aiohttp application.
 """
 
@@ -15,7 +15,6 @@ from local.rest.routes import (
     Model,
     RestRoutes,
     read_all_rest_routes,
-    read_rest_routes,
 )
 
 __all__ = [
@@ -32,6 +31,5 @@ __all__ = [
     "cognito_authorize",
     "create_rest_app",
     "read_all_rest_routes",
-    "read_rest_routes",
     "render_claims",
 ]

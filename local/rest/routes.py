@@ -1,6 +1,6 @@
 """What the template says about the REST API, read into plain dataclasses.
 
-`read_rest_routes` walks AWS::ApiGateway::RestApi, Resource, Method, Authorizer,
+`read_all_rest_routes` walks AWS::ApiGateway::RestApi, Resource, Method, Authorizer,
 RequestValidator, Model, GatewayResponse, Stage and Deployment. References between these
 resources (ParentId, ResourceId, AuthorizerId, ...) are followed by logical id; values such as
 provider ARNs and stage names go through the template `Resolver`. Anything the local gateway
@@ -154,21 +154,13 @@ class RestRoutes:
 
 
 def read_all_rest_routes(assembly: Assembly, resolver: Resolver) -> list[RestRoutes]:
-    """Every REST API of the stack (none is fine), in logical id order."""
+    """Every REST API of the stack (none is fine), in logical id order; raise `TemplateError`
+    for what cannot run."""
     apis = assembly.resources(f"{_API}RestApi")
     return [
         _Reader(assembly, resolver, api_id, api.get("Properties", {})).read()
         for api_id, api in sorted(apis.items())
     ]
-
-
-def read_rest_routes(assembly: Assembly, resolver: Resolver) -> RestRoutes:
-    """Read the single REST API of the stack; raise `TemplateError` for what cannot run."""
-    apis = assembly.resources(f"{_API}RestApi")
-    if len(apis) != 1:
-        raise TemplateError(f"expected one AWS::ApiGateway::RestApi, found {sorted(apis)}")
-    ((api_id, api),) = apis.items()
-    return _Reader(assembly, resolver, api_id, api.get("Properties", {})).read()
 
 
 class _Reader:

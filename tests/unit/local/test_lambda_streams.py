@@ -329,6 +329,10 @@ def seq(event: dict[str, Any], index: int) -> str:
     return str(event["Records"][index]["dynamodb"]["SequenceNumber"])
 
 
+# The four actions an execution role needs on the stream: Amazon DynamoDB developer guide, "IAM
+# policy to allow an AWS Lambda function to access DynamoDB stream records", and the managed
+# policy AWSLambdaDynamoDBExecutionRole (DescribeStream, GetRecords, GetShardIterator,
+# ListStreams).
 def test_a_role_that_cannot_read_the_stream_is_refused_as_lambda_does() -> None:
     mapping = mapping_for("arn:aws:dynamodb:ap-south-1:123456789012:table/t/stream/x")
 

@@ -23,7 +23,6 @@ from local.rest import (
     cognito_authorize,
     create_rest_app,
     read_all_rest_routes,
-    read_rest_routes,
 )
 from local.template import Assembly, Resolver, TemplateError
 
@@ -222,7 +221,10 @@ def stub_authorizer(token: str, authorizer: CognitoAuthorizer) -> dict[str, Any]
 def routes_from(template: dict[str, Any]) -> RestRoutes:
     assembly = Assembly(cdk_out=Path("."), stack_name="TodoStack", template=template)
     physical = {"Api": "abc123defg", "Pool": {"Ref": "us-east-1_Local", "Arn": POOL_ARN}}
-    return read_rest_routes(assembly, Resolver(assembly, physical, {"AWS::Region": "us-east-1"}))
+    (routes,) = read_all_rest_routes(
+        assembly, Resolver(assembly, physical, {"AWS::Region": "us-east-1"})
+    )
+    return routes
 
 
 def test_a_stack_without_a_rest_api_has_no_routes_to_serve() -> None:
