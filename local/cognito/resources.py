@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from local.aws.kinds import UNUSED_LOCALLY, Context, Kind
+from local.aws.kinds import UNUSED_LOCALLY, Context, Kind, ProvisionError
 
 _POOL_API_PROPERTIES = frozenset(
     {
@@ -36,6 +36,13 @@ _POOL_API_PROPERTIES = frozenset(
 
 
 def _create_user_pool(p: Context, logical_id: str, props: dict[str, Any]) -> dict[str, Any]:
+    if props.get("MfaConfiguration") == "ON":
+        # Every sign-in would need MFA (an MFA_SETUP or *_MFA challenge, InitiateAuth API
+        # reference); the local sign-in has no MFA step, so it would hand out tokens AWS refuses.
+        raise ProvisionError(
+            f"resource {logical_id} (AWS::Cognito::UserPool): MfaConfiguration ON is not "
+            "emulated (MFA at sign-in is not); use OFF or OPTIONAL locally"
+        )
     name = props.pop("UserPoolName", None) or p.generated_name(logical_id, 128)
     pool = p.client("cognito-idp").create_user_pool(PoolName=name, **props)["UserPool"]
     pool_id = pool["Id"]

@@ -100,6 +100,10 @@ def condition_holds(condition: Mapping[str, Any], context: Mapping[str, Any]) ->
             policy_values = [
                 str(v) for v in (expected if isinstance(expected, list) else [expected])
             ]
+            if any("${" in value for value in policy_values):
+                # IAM substitutes policy variables in condition values; compared literally, a
+                # negated operator would hold and allow (as Action and Resource, refused)
+                raise ConditionError(f"{operator}: policy variables are not supported locally")
             if not _holds(operator, policy_values, keys.get(key.lower())):
                 return False
     return True

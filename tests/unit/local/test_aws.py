@@ -374,3 +374,15 @@ def test_a_global_table_with_replicas_in_other_regions_is_refused(
     two_regions["Properties"]["Replicas"].append({"Region": "us-west-2"})
     with pytest.raises(ProvisionError, match=r"only one replica, in the stack's region"):
         provision(with_resource(assembly, "Items", two_regions), aws.endpoint, REGION, KNOWN_IDS)
+
+
+def test_a_pool_that_requires_mfa_is_refused(aws: LocalAws, assembly: Assembly) -> None:
+    # CreateUserPool API reference, MfaConfiguration: "When ON, all users must set up MFA before
+    # they can sign in";
+    # the local sign-in has no MFA challenge, so it would issue tokens AWS withholds.
+    template = copy.deepcopy(assembly.template)
+    pools = [r for r in template["Resources"].values() if r["Type"] == "AWS::Cognito::UserPool"]
+    pools[0]["Properties"]["MfaConfiguration"] = "ON"
+    required = dataclasses.replace(assembly, template=template)
+    with pytest.raises(ProvisionError, match="MfaConfiguration ON is not emulated"):
+        provision(required, aws.endpoint, REGION, KNOWN_IDS)

@@ -126,3 +126,13 @@ def test_a_global_key_missing_from_the_context_is_absent_as_in_aws():
     required = allow_with({"StringEquals": {"aws:SourceVpc": "vpc-1"}})
     assert evaluate([present_if_exists], "appsync:GraphQL", "x", CONTEXT).allowed
     assert not evaluate([required], "appsync:GraphQL", "x", CONTEXT).allowed
+
+
+@pytest.mark.parametrize("operator", ["StringLike", "StringNotLike"])
+def test_a_policy_variable_in_a_condition_is_refused_not_compared_literally(operator):
+    # IAM User Guide, "IAM policy elements: Variables and tags": variables such as
+    # ${aws:username} are replaced in Condition values. Compared as text, StringNotLike
+    # would hold and allow.
+    policy = allow_with({operator: {"aws:SourceIp": "${aws:username}"}})
+    with pytest.raises(PolicyError, match="policy variables"):
+        evaluate([policy], "appsync:GraphQL", "x", CONTEXT)
