@@ -23,13 +23,14 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
 import requests
 
+from benchmarks.timing import p50_p99, timed
 from benchmarks.users import signed_in_user
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -57,11 +58,11 @@ def run(args: argparse.Namespace) -> int:
             response.raise_for_status()
             created.append(response.json()["id"])
 
-        _report("REST POST /items", _timed(create, REQUESTS))
+        _report("REST POST /items", timed(create, REQUESTS))
         ids = iter(created * 2)
         _report(
             "REST GET /items/{id}",
-            _timed(
+            timed(
                 lambda: rest.get(f"{base}/items/{next(ids)}", timeout=10).raise_for_status(),
                 REQUESTS,
             ),
@@ -74,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
             body = {**query, "variables": {"id": created[0]}}
             graphql.post(outputs["GraphQLUrl"], json=body, timeout=10).raise_for_status()
 
-        _report("AppSync getTodo (user token)", _timed(get_direct, REQUESTS))
+        _report("AppSync getTodo (user token)", timed(get_direct, REQUESTS))
         _per_field(graphql, outputs["GraphQLUrl"], created[0], pid)
         for clients in CLIENTS:
             _throughput(base, token, created[0], clients, pid)
@@ -115,23 +116,8 @@ def _peak_mib(pid: int) -> str:
     return "unknown"
 
 
-def _timed(call: Callable[[], object], count: int) -> list[float]:
-    call()  # warm: the first request may start a worker
-    samples = []
-    for _ in range(count):
-        started = time.perf_counter()
-        call()
-        samples.append((time.perf_counter() - started) * 1000)
-    return samples
-
-
 def _report(name: str, samples: list[float]) -> None:
-    ordered = sorted(samples)
-    p99 = ordered[min(len(ordered) - 1, round(0.99 * len(ordered)))]
-    print(
-        f"{name}: p50 {statistics.median(ordered):.1f} ms, p99 {p99:.1f} ms "
-        f"({len(ordered)} sequential requests)"
-    )
+    print(f"{name}: {p50_p99(samples)} ({len(samples)} sequential requests)")
 
 
 def _per_field(graphql: requests.Session, url: str, todo_id: str, pid: int) -> None:
@@ -197,10 +183,8 @@ def _throughput(base: str, token: str, todo_id: str, clients: int, pid: int) -> 
         samples = [ms for latencies in pool.map(worker, range(clients)) for ms in latencies]
     elapsed = time.perf_counter() - started
     cpu_ms = (_cpu_seconds(pid) - cpu_before) * 1000 / len(samples)
-    ordered = sorted(samples)
-    p99 = ordered[min(len(ordered) - 1, round(0.99 * len(ordered)))]
     print(
         f"REST GET /items/{{id}}, {clients:2} clients: {len(samples) / elapsed:4.0f} requests/s, "
-        f"p50 {statistics.median(ordered):.1f} ms, p99 {p99:.1f} ms, "
+        f"{p50_p99(samples)}, "
         f"stack CPU {cpu_ms:.1f} ms/request"
     )

@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import argparse
 import secrets
-import statistics
 import time
 from collections.abc import Callable
 from typing import Any
 
+from benchmarks.timing import p50_p99, timed
 from tests.e2e_notebook.notebook_support import NotebookStack, sign_up
 
 GET = "query ($id: ID!) { getNotebook(id: $id) { id title noteCount words } }"
@@ -47,13 +47,13 @@ def _auth(stack: NotebookStack, notebook_id: str, count: int) -> None:
     variables = {"id": notebook_id}
     fresh = iter(f"reader-b{n}x{secrets.token_hex(3)}" for n in range(count + 1))
     cases: dict[str, Callable[[], Any]] = {
-        "API key": lambda: stack.with_key(GET, variables),
-        "Lambda token, cached": lambda: stack.with_token("reader-bench", GET, variables),
-        "Lambda token, new each time": lambda: stack.with_token(next(fresh), GET, variables),
+        "API key": lambda: _ok(stack.with_key(GET, variables)),
+        "Lambda token, cached": lambda: _ok(stack.with_token("reader-bench", GET, variables)),
+        "Lambda token, new each time": lambda: _ok(stack.with_token(next(fresh), GET, variables)),
     }
     for name, call in cases.items():
-        samples = _timed(call, count)
-        print(f"getNotebook, {name}: {_summary(samples)} ({count} sequential requests)")
+        samples = timed(call, count)
+        print(f"getNotebook, {name}: {p50_p99(samples)} ({count} sequential requests)")
 
 
 def _stream(stack: NotebookStack, writer: Any, notebook_id: str) -> None:
@@ -69,7 +69,7 @@ def _stream(stack: NotebookStack, writer: Any, notebook_id: str) -> None:
             time.sleep(POLL_S)
         samples.append((time.perf_counter() - answered) * 1000)
     print(
-        f"stream delivery, addNote answered -> words counted: {_summary(samples)} "
+        f"stream delivery, addNote answered -> words counted: {p50_p99(samples)} "
         f"({STREAM_NOTES} notes; the runner polls the stream every 250 ms)"
     )
 
@@ -85,26 +85,13 @@ def _aliased(stack: NotebookStack, notebook_id: str, count: int, field: str) -> 
     uses_id = "$id" in field
     query = f"query{'($id: ID!)' if uses_id else ''} {{ {selection} }}"
     variables = {"id": notebook_id} if uses_id else {}
-    samples = _timed(lambda: _data(stack.with_key(query, variables)), 5)
+    samples = timed(lambda: _data(stack.with_key(query, variables)), 5)
     name = field.split("(")[0]
-    print(f"{count} aliased {name} in one query: {_summary(samples)} (5 requests)")
+    print(f"{count} aliased {name} in one query: {p50_p99(samples)} (5 requests)")
 
 
 def _words(stack: NotebookStack, notebook_id: str) -> int:
     return int(_data(stack.with_key(WORDS, {"id": notebook_id}))["getNotebook"]["words"] or 0)
-
-
-def _timed(call: Callable[[], Any], count: int) -> list[float]:
-    call()  # warm: the first request may start a worker
-    samples = []
-    for _ in range(count):
-        started = time.perf_counter()
-        response = call()
-        samples.append((time.perf_counter() - started) * 1000)
-        status = getattr(response, "status_code", 200)
-        if status != 200:
-            raise RuntimeError(f"HTTP {status}: {response.text[:200]}")
-    return samples
 
 
 def _data(response: Any) -> dict[str, Any]:
@@ -114,7 +101,6 @@ def _data(response: Any) -> dict[str, Any]:
     return dict(body["data"])
 
 
-def _summary(samples: list[float]) -> str:
-    ordered = sorted(samples)
-    p99 = ordered[min(len(ordered) - 1, round(0.99 * len(ordered)))]
-    return f"p50 {statistics.median(ordered):.1f} ms, p99 {p99:.1f} ms"
+def _ok(response: Any) -> None:
+    if response.status_code != 200:
+        raise RuntimeError(f"HTTP {response.status_code}: {response.text[:200]}")

@@ -51,6 +51,8 @@ OWNER_INDEX_NAME: Final = "byOwner"
 OWNER_INDEX_PARTITION_KEY: Final = "owner"
 OWNER_INDEX_SORT_KEY: Final = "createdAt"
 
+# The request header of idempotent creates (the function reads it, browsers may send it).
+IDEMPOTENCY_KEY_HEADER: Final = "Idempotency-Key"
 # Powertools idempotency records (its DynamoDBPersistenceLayer defaults).
 IDEMPOTENCY_PARTITION_KEY: Final = "id"
 IDEMPOTENCY_TTL_ATTRIBUTE: Final = "expiration"

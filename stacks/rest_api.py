@@ -40,8 +40,7 @@ IDEMPOTENCY_TABLE_ACTIONS = (
     "dynamodb:UpdateItem",
     "dynamodb:DeleteItem",
 )
-IDEMPOTENCY_KEY_HEADER = "Idempotency-Key"
-ALLOWED_HEADERS = [*apigw.Cors.DEFAULT_HEADERS, IDEMPOTENCY_KEY_HEADER]
+ALLOWED_HEADERS = [*apigw.Cors.DEFAULT_HEADERS, constants.IDEMPOTENCY_KEY_HEADER]
 # The function allows 256 characters *after trimming*; a JSON schema cannot trim, so the model
 # only stops titles no trimming could bring within the limit.
 TITLE_MODEL_MAX_LENGTH = 1024

@@ -10,10 +10,10 @@ import WebSocket from 'ws';
 import { Amplify } from 'aws-amplify';
 import { fetchAuthSession, signIn, signOut } from 'aws-amplify/auth';
 import { cognitoUserPoolsTokenProvider } from 'aws-amplify/auth/cognito';
-import { CONNECTION_STATE_CHANGE, ConnectionState, generateClient } from 'aws-amplify/api';
-import { Hub } from 'aws-amplify/utils';
+import { generateClient } from 'aws-amplify/api';
 import { amplifyConfig } from '../web/src/config.js';
 import { createTodo, listTodos, onCreateTodo } from '../web/src/documents.js';
+import { apiConnected, roleCredentialsProvider } from './amplify-support.mjs';
 import {
   loadOutputs,
   packageVersion,
@@ -31,21 +31,13 @@ const outputs = loadOutputs();
 const email = required('EMAIL');
 const password = required('PASSWORD');
 const config = amplifyConfig(outputs);
-const roleCredentials = {
-  accessKeyId: required('ROLE_ACCESS_KEY_ID'),
-  secretAccessKey: required('ROLE_SECRET_ACCESS_KEY'),
-  sessionToken: required('ROLE_SESSION_TOKEN'),
-};
 // The iam mode signs with whatever credentials the credentials provider gives; a server-side
 // Node app supplies its own role's (there is no identity pool in this stack).
 cognitoUserPoolsTokenProvider.setAuthConfig(config.Auth);
 Amplify.configure(config, {
   Auth: {
     tokenProvider: cognitoUserPoolsTokenProvider,
-    credentialsProvider: {
-      getCredentialsAndIdentityId: async () => ({ credentials: roleCredentials }),
-      clearCredentialsAndIdentityId: () => {},
-    },
+    credentialsProvider: roleCredentialsProvider(),
   },
 });
 const client = generateClient();
@@ -103,14 +95,7 @@ await assert.rejects(
 passed('request-level 401 named Unauthorized');
 
 // -- a subscription receives what REST (Lambda -> AppSync) creates ---------------------------
-const connected = new Promise((resolve) => {
-  const stop = Hub.listen('api', ({ payload }) => {
-    if (payload.event === CONNECTION_STATE_CHANGE && payload.data.connectionState === ConnectionState.Connected) {
-      stop();
-      resolve();
-    }
-  });
-});
+const connected = apiConnected();
 const waiting = new Map();
 const subscription = client
   .graphql({ query: onCreateTodo, variables: { owner: sub } })

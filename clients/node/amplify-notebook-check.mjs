@@ -8,19 +8,14 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import WebSocket from 'ws';
 import { Amplify } from 'aws-amplify';
-import { CONNECTION_STATE_CHANGE, ConnectionState, generateClient } from 'aws-amplify/api';
-import { Hub } from 'aws-amplify/utils';
+import { generateClient } from 'aws-amplify/api';
+import { apiConnected, roleCredentialsProvider } from './amplify-support.mjs';
 import { packageVersion, report, required, withTimeout } from './outputs.mjs';
 
 globalThis.WebSocket = WebSocket; // Node 20 has no global WebSocket; Amplify's docs add `ws`
 const EVENT_TIMEOUT_MS = 10_000;
 
 const [outputs] = Object.values(JSON.parse(readFileSync(required('OUTPUTS'), 'utf8')));
-const roleCredentials = {
-  accessKeyId: required('ROLE_ACCESS_KEY_ID'),
-  secretAccessKey: required('ROLE_SECRET_ACCESS_KEY'),
-  sessionToken: required('ROLE_SESSION_TOKEN'),
-};
 Amplify.configure(
   {
     API: {
@@ -35,10 +30,7 @@ Amplify.configure(
   {
     Auth: {
       // The iam mode signs with what this provider gives: a backend's own role here.
-      credentialsProvider: {
-        getCredentialsAndIdentityId: async () => ({ credentials: roleCredentials }),
-        clearCredentialsAndIdentityId: () => {},
-      },
+      credentialsProvider: roleCredentialsProvider(),
     },
   },
 );
@@ -84,17 +76,7 @@ passed('lambda refusal');
 
 // -- a subscription authorized by the Lambda authorizer; the publisher signs with IAM -------
 const notebookId = `nb-${Date.now()}`;
-const connected = new Promise((resolve) => {
-  const stop = Hub.listen('api', ({ payload }) => {
-    if (
-      payload.event === CONNECTION_STATE_CHANGE &&
-      payload.data.connectionState === ConnectionState.Connected
-    ) {
-      stop();
-      resolve();
-    }
-  });
-});
+const connected = apiConnected();
 const received = [];
 let arrived;
 const third = new Promise((resolve) => {

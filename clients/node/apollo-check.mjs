@@ -18,6 +18,7 @@ import {
   report,
   required,
   restCreate,
+  roleCredentials,
   withTimeout,
 } from './outputs.mjs';
 
@@ -51,14 +52,7 @@ function apollo(auth, HttpLinkClass = HttpLink) {
 }
 
 const user = apollo({ type: AUTH_TYPE.AMAZON_COGNITO_USER_POOLS, jwtToken: idToken });
-const iam = {
-  type: AUTH_TYPE.AWS_IAM,
-  credentials: {
-    accessKeyId: required('ROLE_ACCESS_KEY_ID'),
-    secretAccessKey: required('ROLE_SECRET_ACCESS_KEY'),
-    sessionToken: required('ROLE_SESSION_TOKEN'),
-  },
-};
+const iam = { type: AUTH_TYPE.AWS_IAM, credentials: roleCredentials() };
 const server = apollo(iam, BaseHttpLink);
 const result = { checks: [] };
 const passed = (name) => result.checks.push(name);

@@ -1,4 +1,5 @@
-// Shared by the Node client checks: the outputs file named by OUTPUTS, and a small reporter.
+// Shared by the Node client checks: the outputs file named by OUTPUTS, the environment
+// values the tests pass, and a small reporter.
 import { readFileSync } from 'node:fs';
 import { stackOutputs } from '../web/src/config.js';
 
@@ -11,6 +12,16 @@ export function required(name) {
   const value = process.env[name];
   if (!value) throw new Error(`set ${name}`);
   return value;
+}
+
+// The IAM credentials a test passes in (ROLE_ACCESS_KEY_ID, ROLE_SECRET_ACCESS_KEY,
+// ROLE_SESSION_TOKEN): a backend role's, for the iam auth mode.
+export function roleCredentials() {
+  return {
+    accessKeyId: required('ROLE_ACCESS_KEY_ID'),
+    secretAccessKey: required('ROLE_SECRET_ACCESS_KEY'),
+    sessionToken: required('ROLE_SESSION_TOKEN'),
+  };
 }
 
 export function withTimeout(promise, ms, what) {

@@ -52,6 +52,31 @@ def code(relative_path: str) -> appsync.Code:
     return appsync.Code.from_asset(str(RESOLVERS / relative_path))
 
 
+def pascal(name: str) -> str:
+    """`addNote` -> `AddNote`, for construct ids."""
+    return f"{name[:1].upper()}{name[1:]}"
+
+
+def python_function(
+    scope: Construct,
+    construct_id: str,
+    folder: str,
+    handler: str,
+    timeout_s: int = 5,
+    environment: dict[str, str] | None = None,
+) -> lambda_.Function:
+    """A Python function whose code is this example's `folder`."""
+    return lambda_.Function(
+        scope,
+        construct_id,
+        runtime=lambda_.Runtime.PYTHON_3_13,
+        code=lambda_.Code.from_asset(str(HERE / folder)),
+        handler=handler,
+        timeout=Duration.seconds(timeout_s),
+        environment=environment,
+    )
+
+
 class NotebookStack(Stack):
     def __init__(self, scope: Construct, construct_id: str, **kwargs: Any) -> None:
         super().__init__(scope, construct_id, **kwargs)
@@ -83,21 +108,9 @@ class NotebookStack(Stack):
             removal_policy=RemovalPolicy.DESTROY,
             stream=dynamodb.StreamViewType.NEW_IMAGE,
         )
-        function = lambda_.Function(
-            self,
-            "NotebookFunction",
-            runtime=lambda_.Runtime.PYTHON_3_13,
-            code=lambda_.Code.from_asset(str(HERE / "function")),
-            handler="handler.handler",
-            timeout=Duration.seconds(5),
-        )
-        authorizer = lambda_.Function(
-            self,
-            "AuthorizerFunction",
-            runtime=lambda_.Runtime.PYTHON_3_13,
-            code=lambda_.Code.from_asset(str(HERE / "authorizer")),
-            handler="handler.handler",
-            timeout=Duration.seconds(AUTHORIZER_TIMEOUT_S),
+        function = python_function(self, "NotebookFunction", "function", "handler.handler")
+        authorizer = python_function(
+            self, "AuthorizerFunction", "authorizer", "handler.handler", AUTHORIZER_TIMEOUT_S
         )
 
         api = appsync.GraphqlApi(
@@ -143,7 +156,7 @@ class NotebookStack(Stack):
 
         def unit(type_name: str, field: str, source: appsync.BaseDataSource) -> None:
             source.create_resolver(
-                f"{type_name}{field[:1].upper()}{field[1:]}Resolver",
+                f"{type_name}{pascal(field)}Resolver",
                 type_name=type_name,
                 field_name=field,
                 code=code(f"{type_name}.{field}.js"),
@@ -153,7 +166,7 @@ class NotebookStack(Stack):
         def step(name: str, source: appsync.BaseDataSource) -> appsync.AppsyncFunction:
             return appsync.AppsyncFunction(
                 self,
-                f"{name[:1].upper()}{name[1:]}Function",
+                f"{pascal(name)}Function",
                 name=name,
                 api=api,
                 data_source=source,
@@ -164,7 +177,7 @@ class NotebookStack(Stack):
         def pipeline(type_name: str, field: str, functions: list[appsync.AppsyncFunction]) -> None:
             appsync.Resolver(
                 self,
-                f"{type_name}{field[:1].upper()}{field[1:]}Resolver",
+                f"{type_name}{pascal(field)}Resolver",
                 api=api,
                 type_name=type_name,
                 field_name=field,
@@ -199,13 +212,11 @@ class NotebookStack(Stack):
             "QueryReadingMinutesResolver", type_name="Query", field_name="readingMinutes"
         )
 
-        word_counter = lambda_.Function(
+        word_counter = python_function(
             self,
             "WordCounterFunction",
-            runtime=lambda_.Runtime.PYTHON_3_13,
-            code=lambda_.Code.from_asset(str(HERE / "function")),
-            handler="stream.handler",
-            timeout=Duration.seconds(5),
+            "function",
+            "stream.handler",
             environment={"NOTEBOOKS_TABLE": notebooks.table_name},
         )
         notebooks.grant_read_write_data(word_counter)
