@@ -531,6 +531,26 @@ def test_output_prints_one_stack_output_or_names_the_known_ones(
     assert err.startswith("error: stack TodoStack-dev has no output 'Nope' (it has GraphQLUrl,")
 
 
+def test_output_without_a_key_lists_every_output(
+    signed_in: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The README: "`./todo output` with no key lists every output".
+    outputs = json.loads((tmp_path / "outputs.json").read_text())["TodoStack-dev"]
+    assert main(["output", *signed_in]) == 0
+    assert capsys.readouterr().out.splitlines() == [f"{k} = {v}" for k, v in outputs.items()]
+
+
+def test_signout_deletes_the_saved_session(
+    signed_in: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The README: "`./todo signout` deletes" the session file `signin` keeps.
+    assert main(["signout", *signed_in]) == 0
+    assert not (tmp_path / "session.json").exists()
+    assert capsys.readouterr().out.strip() == "signed out"
+    assert main(["signout", *signed_in]) == 0
+    assert capsys.readouterr().out.strip() == "not signed in"
+
+
 def test_the_cli_trusts_the_local_stacks_ca_for_https_loopback_outputs(tmp_path, monkeypatch):
     # GIVEN outputs of a local stack served over HTTPS and its CA next to them
     from todo_cli.config import LOCAL_CA, load_config
