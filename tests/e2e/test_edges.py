@@ -318,6 +318,10 @@ def test_an_iam_condition_on_the_source_ip_is_evaluated(
 
 
 def test_a_signer_whose_role_is_gone_gets_unauthorized(stack: RunningStack):
+    """IAM User Guide, "Disabling permissions for temporary security credentials"
+    (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_temp_control-access_disable-perms.html):
+    the permissions of temporary credentials are evaluated each time they are used, and once
+    none remain the requests fail; policy updates can take a while to take effect."""
     # GIVEN credentials of a role that is deleted afterwards
     role_arn = _role_allowed_list_todos_if(
         stack, "short-lived", {"Bool": {"aws:SecureTransport": "false"}}
