@@ -22,9 +22,10 @@ from botocore.credentials import Credentials
 from local.background import BackgroundStack
 from local.stack import Settings
 from tests import stack_clients
-from tests.stack_clients import DUMMY, PASSWORD
+from tests.stack_clients import DUMMY
 
-__all__ = ["DUMMY", "PASSWORD"]  # tests import them from here, with the rest of their helpers
+# re-exported: the tests import it from here, with the rest of their helpers
+from tests.stack_clients import PASSWORD as PASSWORD
 
 ROOT = Path(__file__).resolve().parents[2]
 CDK_OUT = Path(os.environ.get("E2E_CDK_OUT", ROOT / "cdk.out"))
