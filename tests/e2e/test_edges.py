@@ -265,7 +265,9 @@ def test_deeply_nested_json_on_the_graphql_endpoint_is_a_bad_request(alice: User
 
 
 def test_hundreds_of_aliased_fields_all_resolve(alice: User):
-    # No alias limit is documented for AppSync; every aliased field gets its own answer.
+    # No alias limit is documented for AppSync; every aliased field gets its own answer. The
+    # one bound is the resolvers per request, 10,000 unless the API sets less (GraphqlApi
+    # resolverCountLimit, https://docs.aws.amazon.com/appsync/latest/APIReference/API_GraphqlApi.html).
     # (How long 300 take is a `make bench` figure, not asserted here.)
     created = alice.create("aliased")
     selection = " ".join(f"a{n}: getTodo(id: $id) {{ id }}" for n in range(300))
