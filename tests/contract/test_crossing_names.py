@@ -15,7 +15,6 @@ a few names and rules. Each test below fails when a copy drifts:
 from __future__ import annotations
 
 import re
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -23,26 +22,22 @@ from typing import Any
 import boto3
 import pytest
 from moto import mock_aws
+from todo_api import errors, models
+
+from local.appsync.identity import AuthType, iam_identity
+from local.appsync.js_runtime import JsRuntime, make_info
+from local.appsync.resolvers import FieldCall, ResolverExecutor
+from local.appsync.specs import DataSourceSpec, ResolverSpec
+from local.awslambda.pool import RUNTIME_SDK
+from stacks import constants
+from stacks.bundling import BOTOCORE_BRINGS, RUNTIME_PROVIDED, TRIMMED
+from stacks.rest_api import GATEWAY_ERRORS
+from tests.unit.todo_table import create_todo_table
+from todo_cli import cognito as cli_cognito
 
 ROOT = Path(__file__).resolve().parents[2]
 RESOLVERS = ROOT / "schema" / "resolvers"
 TITLE_RESOLVERS = ("Mutation.createTodo.js", "functions/updateTodo.js")
-if str(ROOT / "lambda_src") not in sys.path:
-    sys.path.insert(0, str(ROOT / "lambda_src"))
-
-from todo_api import errors, models  # noqa: E402
-
-from local.appsync.identity import AuthType, iam_identity  # noqa: E402
-from local.appsync.js_runtime import JsRuntime, make_info  # noqa: E402
-from local.appsync.resolvers import FieldCall, ResolverExecutor  # noqa: E402
-from local.appsync.specs import DataSourceSpec, ResolverSpec  # noqa: E402
-from local.awslambda.pool import RUNTIME_SDK  # noqa: E402
-from stacks import constants  # noqa: E402
-from stacks.bundling import BOTOCORE_BRINGS, RUNTIME_PROVIDED, TRIMMED  # noqa: E402
-from stacks.rest_api import GATEWAY_ERRORS  # noqa: E402
-from tests.unit.todo_table import create_todo_table  # noqa: E402
-from todo_cli import cognito as cli_cognito  # noqa: E402
-
 # Codes only API Gateway answers (the function never sees those requests).
 GATEWAY_ONLY_CODES = {"throttled", "unsupported_media_type"}
 

@@ -8,7 +8,9 @@ from typing import Any
 
 import pytest
 from botocore.credentials import Credentials
-from e2e_support import PASSWORD, RunningStack, User, role_credentials
+from e2e_support import RunningStack, User, role_credentials
+
+from tests.stack_clients import sign_in_new_user
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -27,32 +29,12 @@ def stack() -> Iterator[RunningStack]:
 @pytest.fixture(scope="session")
 def make_user(stack: RunningStack) -> Any:
     cognito = stack.aws("cognito-idp")
-    pool = stack.outputs["UserPoolId"]
-    client_id = stack.outputs["UserPoolClientId"]
 
     def make(admin: bool = False) -> User:
         email = f"user-{secrets.token_hex(4)}@example.com"
-        cognito.admin_create_user(
-            UserPoolId=pool,
-            Username=email,
-            UserAttributes=[
-                {"Name": "email", "Value": email},
-                {"Name": "email_verified", "Value": "true"},
-            ],
-            MessageAction="SUPPRESS",
-        )
-        cognito.admin_set_user_password(
-            UserPoolId=pool, Username=email, Password=PASSWORD, Permanent=True
-        )
-        if admin:
-            cognito.admin_add_user_to_group(UserPoolId=pool, Username=email, GroupName="admins")
-        tokens = cognito.initiate_auth(
-            ClientId=client_id,
-            AuthFlow="USER_PASSWORD_AUTH",
-            AuthParameters={"USERNAME": email, "PASSWORD": PASSWORD},
-        )["AuthenticationResult"]
-        user = cognito.get_user(AccessToken=tokens["AccessToken"])
-        sub = next(a["Value"] for a in user["UserAttributes"] if a["Name"] == "sub")
+        attributes = {"email": email, "email_verified": "true"}
+        group = "admins" if admin else None
+        sub, tokens = sign_in_new_user(cognito, stack.outputs, email, attributes, group)
         return User(stack, email, sub, tokens["IdToken"], tokens["AccessToken"])
 
     return make

@@ -7,7 +7,6 @@ Clients talk to it only over HTTP on 127.0.0.1, exactly as they would to AWS.
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from collections.abc import Callable
@@ -18,20 +17,20 @@ from typing import Any, TypeVar
 import boto3
 import pytest
 import requests
-from botocore.auth import SigV4Auth
-from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
-from local.aws.credentials import assume_role_credentials
 from local.background import BackgroundStack
 from local.stack import Settings
+from tests import stack_clients
+from tests.stack_clients import DUMMY
+
+# re-exported: the tests import it from here, with the rest of their helpers
+from tests.stack_clients import PASSWORD as PASSWORD
 
 ROOT = Path(__file__).resolve().parents[2]
 CDK_OUT = Path(os.environ.get("E2E_CDK_OUT", ROOT / "cdk.out"))
 STACK_NAME = "TodoApp-dev"
 REGION = "us-east-1"
-PASSWORD = "Corr3ct-Horse-Battery!"
-DUMMY = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
 T = TypeVar("T")
 TODO_FIELDS = "id owner title completed version createdAt updatedAt"
 # Index reads (GET /items, listTodos) see writes this late, as DynamoDB's GSIs may: no test
@@ -128,13 +127,7 @@ def graphql(
     variables: dict[str, Any] | None = None,
     headers: dict[str, str] | None = None,
 ) -> requests.Response:
-    body = json.dumps({"query": query, "variables": variables or {}})
-    return requests.post(
-        stack.outputs["GraphQLUrl"],
-        data=body,
-        headers={"Content-Type": "application/json", **(headers or {})},
-        timeout=10,
-    )
+    return stack_clients.post_graphql(stack.outputs["GraphQLUrl"], query, variables, headers)
 
 
 def sigv4_headers(
@@ -146,17 +139,10 @@ def sigv4_headers(
     service: str = "appsync",
 ) -> dict[str, str]:
     """Headers botocore's signer (independent of the handler's) puts on a GraphQL POST."""
-    request = AWSRequest(
-        method="POST",
-        url=stack.outputs["GraphQLUrl"],
-        data=body.encode(),
-        headers={"Content-Type": "application/json"},
-    )
-    SigV4Auth(credentials, service, region).add_auth(request)
-    return dict(request.headers.items())
+    url = stack.outputs["GraphQLUrl"]
+    return stack_clients.sigv4_headers(url, credentials, body, region, service)
 
 
 def role_credentials(stack: RunningStack, role_arn: str) -> Credentials:
     """Credentials for `role_arn` from the stack's local STS, for botocore's signer."""
-    endpoint = stack.outputs["AwsEndpoint"]
-    return Credentials(*assume_role_credentials(endpoint, role_arn, REGION, session_name="e2e"))
+    return stack_clients.role_credentials(stack.outputs, role_arn, REGION, session_name="e2e")

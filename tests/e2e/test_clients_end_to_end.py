@@ -131,6 +131,14 @@ def tls_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TlsStack]:
         log.close()
 
 
+@pytest.fixture
+def chromium() -> None:
+    """Debian's Chromium is there for the browser checks, and so is their screenshot folder."""
+    if not Path(CHROMIUM).exists() and shutil.which("chromium") is None:
+        pytest.fail("Debian's chromium is not installed: run `make chromium` (make test does)")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+
+
 def test_outputs_name_tls_endpoints(tls_stack: TlsStack):
     assert tls_stack.outputs["GraphQLUrl"].startswith("https://127.0.0.1:")
     assert tls_stack.outputs["RestApiUrl"].startswith("https://127.0.0.1:")
@@ -175,11 +183,8 @@ def test_apollo_client_with_appsync_links_queries_mutates_and_subscribes(tls_sta
 
 
 def test_web_page_in_headless_chromium_signs_in_and_shows_server_writes_live(
-    tls_stack: TlsStack,
+    tls_stack: TlsStack, chromium: None
 ):
-    if not Path(CHROMIUM).exists() and shutil.which("chromium") is None:
-        pytest.fail("Debian's chromium is not installed: run `make chromium` (make test does)")
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     temporary = "Temp-Passw0rd-789!"
     email = tls_stack.make_user(temporary=temporary)
     result = tls_stack.node(
@@ -204,11 +209,8 @@ def test_web_page_in_headless_chromium_signs_in_and_shows_server_writes_live(
 
 
 def test_explorer_in_headless_chromium_queries_reads_the_schema_and_subscribes(
-    tls_stack: TlsStack,
+    tls_stack: TlsStack, chromium: None
 ):
-    if not Path(CHROMIUM).exists() and shutil.which("chromium") is None:
-        pytest.fail("Debian's chromium is not installed: run `make chromium` (make test does)")
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     id_token = tls_stack.id_token(tls_stack.make_user())
     claims = json.loads(base64.urlsafe_b64decode(id_token.split(".")[1] + "=="))
     result = tls_stack.node(

@@ -237,6 +237,10 @@ NESTED = "[" * 1000 + "]" * 1000
 
 
 def test_deeply_nested_json_on_the_rest_api_is_a_bad_request(alice: User):
+    # On AWS the method's request model (completed: boolean) refuses this body before the
+    # function runs: a body that fails validation is answered 400 by API Gateway itself (API
+    # Gateway developer guide, "Request validation for REST APIs in API Gateway",
+    # https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-method-request-validation.html).
     # WHEN a body nests 1,000 levels deep
     response = alice.rest.post(
         alice.url("/items"),
@@ -261,7 +265,9 @@ def test_deeply_nested_json_on_the_graphql_endpoint_is_a_bad_request(alice: User
 
 
 def test_hundreds_of_aliased_fields_all_resolve(alice: User):
-    # No alias limit is documented for AppSync; every aliased field gets its own answer.
+    # No alias limit is documented for AppSync; every aliased field gets its own answer. The
+    # one bound is the resolvers per request, 10,000 unless the API sets less (GraphqlApi
+    # resolverCountLimit, https://docs.aws.amazon.com/appsync/latest/APIReference/API_GraphqlApi.html).
     # (How long 300 take is a `make bench` figure, not asserted here.)
     created = alice.create("aliased")
     selection = " ".join(f"a{n}: getTodo(id: $id) {{ id }}" for n in range(300))
@@ -318,6 +324,10 @@ def test_an_iam_condition_on_the_source_ip_is_evaluated(
 
 
 def test_a_signer_whose_role_is_gone_gets_unauthorized(stack: RunningStack):
+    """IAM User Guide, "Disabling permissions for temporary security credentials"
+    (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_temp_control-access_disable-perms.html):
+    the permissions of temporary credentials are evaluated each time they are used, and once
+    none remain the requests fail; policy updates can take a while to take effect."""
     # GIVEN credentials of a role that is deleted afterwards
     role_arn = _role_allowed_list_todos_if(
         stack, "short-lived", {"Bool": {"aws:SecureTransport": "false"}}

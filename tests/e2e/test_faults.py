@@ -7,6 +7,7 @@ with. The figures (success rate, attempts, time to 503/504) are printed with `-s
 
 from __future__ import annotations
 
+import json
 import secrets
 import time
 from collections.abc import Iterator
@@ -14,7 +15,7 @@ from typing import Any
 
 import pytest
 import requests
-from e2e_support import RunningStack, User, after_index_delay
+from e2e_support import CDK_OUT, STACK_NAME, RunningStack, User, after_index_delay
 
 from local.appsync.faults import FAULT_HEADER, FaultInjector, FaultPlan, Seen
 
@@ -34,11 +35,8 @@ def faults(stack: RunningStack) -> Iterator[FaultInjector]:
     injector.clear()
 
 
-def _function_timeout(stack: RunningStack) -> float:
-    import json
-
-    from e2e_support import CDK_OUT, STACK_NAME
-
+def _function_timeout() -> float:
+    """The function's timeout in the template the stack runs."""
     template = json.loads((CDK_OUT / f"{STACK_NAME}.template.json").read_text())
     (function,) = [
         r for r in template["Resources"].values() if r["Type"] == "AWS::Lambda::Function"
@@ -116,9 +114,7 @@ def test_a_hang_gives_no_answer_until_the_client_gives_up(
 # --- through REST ---------------------------------------------------------------------------
 
 
-def test_reads_survive_a_fifth_of_requests_failing(
-    faults: FaultInjector, alice: User, stack: RunningStack
-) -> None:
+def test_reads_survive_a_fifth_of_requests_failing(faults: FaultInjector, alice: User) -> None:
     # GIVEN a todo, and AppSync answering 20% of getTodo requests with a 5xx
     todo = alice.create(f"read me {secrets.token_hex(4)}")
     faults.configure(FaultPlan({"5xx": 0.2}, frozenset({"GetTodo"}), SEED))
@@ -194,7 +190,7 @@ def test_mutations_are_never_applied_twice(faults: FaultInjector, alice: User) -
 
 
 def test_a_persistent_outage_answers_503_with_retry_after(
-    faults: FaultInjector, alice: User, stack: RunningStack
+    faults: FaultInjector, alice: User
 ) -> None:
     todo = alice.create(f"outage {secrets.token_hex(4)}")
     for kind in ("503", "drop"):
@@ -215,7 +211,7 @@ def test_a_persistent_outage_answers_503_with_retry_after(
 
 
 def test_a_hang_answers_504_from_the_function_before_its_timeout(
-    faults: FaultInjector, alice: User, stack: RunningStack
+    faults: FaultInjector, alice: User
 ) -> None:
     # GIVEN AppSync never answering getTodo
     todo = alice.create(f"hang {secrets.token_hex(4)}")
@@ -228,7 +224,7 @@ def test_a_hang_answers_504_from_the_function_before_its_timeout(
     elapsed = time.monotonic() - started
     print(
         f"\nhang: {response.status_code} after {elapsed:.2f}s, {len(seen)} attempt(s); "
-        f"function timeout {_function_timeout(stack):.0f}s"
+        f"function timeout {_function_timeout():.0f}s"
     )
     # THEN the function itself answers 504 in the contract shape (a function killed by its
     # timeout would surface as the gateway's 502 instead), after one attempt: a read timeout

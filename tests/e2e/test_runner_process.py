@@ -18,14 +18,20 @@ from e2e_support import CDK_OUT, ROOT, STACK_NAME
 from stacks.constants import OUTPUT_KEYS
 
 CONTRACT_KEYS = {*OUTPUT_KEYS, "AwsEndpoint"}  # what cdk deploy writes, plus local mode's
+FREE_PORTS = ("--rest-port", "0", "--graphql-port", "0", "--aws-port", "0")
+
+
+def runner(tmp_path: Path, *options: str, cdk_out: Path = CDK_OUT) -> list[str]:
+    """`python -m local` on `cdk_out`, its outputs in tmp_path, saving no state."""
+    return [
+        sys.executable, "-m", "local", "--cdk-out", str(cdk_out),
+        "--outputs", str(tmp_path / "local-outputs.json"), "--ephemeral", *options,
+    ]  # fmt: skip
 
 
 def test_runner_writes_outputs_prints_one_ready_line_and_stops_on_sigterm(tmp_path: Path):
     outputs = tmp_path / "local-outputs.json"
-    command = [
-        sys.executable, "-m", "local", "--cdk-out", str(CDK_OUT), "--outputs", str(outputs),
-        "--aws-port", "0", "--graphql-port", "0", "--rest-port", "0", "--ephemeral",
-    ]  # fmt: skip
+    command = runner(tmp_path, *FREE_PORTS)
     process = subprocess.Popen(
         command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
     )
@@ -53,13 +59,6 @@ def test_runner_writes_outputs_prints_one_ready_line_and_stops_on_sigterm(tmp_pa
     assert time.monotonic() - started < 30
 
 
-def runner(tmp_path: Path, *options: str) -> list[str]:
-    return [
-        sys.executable, "-m", "local", "--cdk-out", str(CDK_OUT),
-        "--outputs", str(tmp_path / "local-outputs.json"), "--ephemeral", *options,
-    ]  # fmt: skip
-
-
 def test_a_busy_port_is_one_line_naming_it_and_how_to_change_it(tmp_path: Path):
     # GIVEN something already listening on the port asked for the REST API
     with socket.socket() as taken:
@@ -85,10 +84,10 @@ def test_a_busy_port_is_one_line_naming_it_and_how_to_change_it(tmp_path: Path):
 @pytest.mark.parametrize("after_s", [0.5, 2.0])
 def test_ctrl_c_while_starting_stops_without_a_traceback(tmp_path: Path, after_s: float):
     # GIVEN a runner past the interpreter's own start, still importing or starting its parts
+    command = runner(tmp_path, *FREE_PORTS)
     process = subprocess.Popen(
-        runner(tmp_path, "--rest-port", "0", "--graphql-port", "0", "--aws-port", "0"),
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
+        command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     # WHEN the user presses Ctrl-C
     time.sleep(after_s)
     process.send_signal(signal.SIGINT)
@@ -133,8 +132,7 @@ def test_a_resource_type_it_cannot_run_is_one_line_naming_it(
     # GIVEN a stack extended with a resource of a type the runner does not emulate
     cdk_out = _extended(tmp_path, {logical_id: resource})
     # WHEN it is started
-    command = runner(tmp_path, "--rest-port", "0", "--graphql-port", "0", "--aws-port", "0")
-    command[command.index(str(CDK_OUT))] = str(cdk_out)
+    command = runner(tmp_path, *FREE_PORTS, cdk_out=cdk_out)
     result = subprocess.run(
         command, cwd=ROOT, capture_output=True, text=True, timeout=120, check=False
     )
@@ -149,8 +147,7 @@ def test_a_resource_type_it_cannot_run_is_one_line_naming_it(
 
 def test_what_it_skips_is_listed_once_in_its_log(tmp_path: Path):
     # GIVEN the runner pointed at a stack by name, as at any other stack
-    command = runner(tmp_path, "--stack", STACK_NAME, "--rest-port", "0")
-    command += ["--graphql-port", "0", "--aws-port", "0"]
+    command = runner(tmp_path, "--stack", STACK_NAME, *FREE_PORTS)
     process = subprocess.Popen(
         command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )

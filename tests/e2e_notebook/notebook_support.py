@@ -17,21 +17,23 @@ from typing import Any
 
 import boto3
 import requests
-from botocore.auth import SigV4Auth
-from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
-from local.aws.credentials import assume_role_credentials
 from local.background import BackgroundStack
 from local.stack import Settings
+from tests.stack_clients import (
+    DUMMY,
+    post_graphql,
+    role_credentials,
+    sign_in_new_user,
+    sigv4_headers,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "notebook"
 CACHE = ROOT / ".build" / "notebook-cdk.out"
 STACK_NAME = "NotebookApp"
 REGION = "us-east-1"
-PASSWORD = "Corr3ct-Horse-Battery!"
-DUMMY = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
 NOTE_FIELDS = "notebookId id text author createdAt"
 
 
@@ -68,13 +70,7 @@ class NotebookStack(BackgroundStack):
         )
 
     def post(self, query: str, variables: dict[str, Any] | None, headers: dict[str, str]) -> Any:
-        body = json.dumps({"query": query, "variables": variables or {}})
-        return requests.post(
-            self.outputs["GraphQLUrl"],
-            data=body,
-            headers={"Content-Type": "application/json", **headers},
-            timeout=10,
-        )
+        return post_graphql(self.outputs["GraphQLUrl"], query, variables, headers)
 
     def with_key(self, query: str, variables: dict[str, Any] | None = None) -> Any:
         return self.post(query, variables, {"x-api-key": self.outputs["ApiKey"]})
@@ -84,28 +80,15 @@ class NotebookStack(BackgroundStack):
         return self.post(query, variables, {"Authorization": token})
 
     def publisher_credentials(self) -> Credentials:
-        return Credentials(
-            *assume_role_credentials(
-                self.outputs["AwsEndpoint"],
-                self.outputs["PublisherRoleArn"],
-                REGION,
-                session_name="e2e-notebook",
-            )
-        )
+        role = self.outputs["PublisherRoleArn"]
+        return role_credentials(self.outputs, role, REGION, session_name="e2e-notebook")
 
     def signed(self, query: str, variables: dict[str, Any] | None = None) -> Any:
         """A SigV4-signed POST (botocore's signer) as the publisher role."""
         body = json.dumps({"query": query, "variables": variables or {}})
-        request = AWSRequest(
-            method="POST",
-            url=self.outputs["GraphQLUrl"],
-            data=body.encode(),
-            headers={"Content-Type": "application/json"},
-        )
-        SigV4Auth(self.publisher_credentials(), "appsync", REGION).add_auth(request)
-        return requests.post(
-            self.outputs["GraphQLUrl"], data=body, headers=dict(request.headers), timeout=10
-        )
+        url = self.outputs["GraphQLUrl"]
+        headers = sigv4_headers(url, self.publisher_credentials(), body, REGION)
+        return requests.post(url, data=body, headers=headers, timeout=10)
 
 
 @dataclass
@@ -122,21 +105,5 @@ class Writer:
 
 def sign_up(stack: NotebookStack, email: str) -> Writer:
     cognito = stack.aws("cognito-idp")
-    pool, client_id = stack.outputs["UserPoolId"], stack.outputs["UserPoolClientId"]
-    cognito.admin_create_user(
-        UserPoolId=pool,
-        Username=email,
-        UserAttributes=[{"Name": "email", "Value": email}],
-        MessageAction="SUPPRESS",
-    )
-    cognito.admin_set_user_password(
-        UserPoolId=pool, Username=email, Password=PASSWORD, Permanent=True
-    )
-    tokens = cognito.initiate_auth(
-        ClientId=client_id,
-        AuthFlow="USER_PASSWORD_AUTH",
-        AuthParameters={"USERNAME": email, "PASSWORD": PASSWORD},
-    )["AuthenticationResult"]
-    user = cognito.get_user(AccessToken=tokens["AccessToken"])
-    sub = next(a["Value"] for a in user["UserAttributes"] if a["Name"] == "sub")
+    sub, tokens = sign_in_new_user(cognito, stack.outputs, email, {"email": email})
     return Writer(stack, sub, tokens["IdToken"])

@@ -366,10 +366,9 @@ def test_an_unreachable_api_is_one_error_line(
     assert "Traceback" not in err
 
 
-def test_an_expired_session_is_refreshed_before_the_request(
-    tmp_path: Path, cognito: dict[str, str], fake_api: FakeApi
-) -> None:
-    # GIVEN a signed-in user whose saved ID token has expired
+@pytest.fixture
+def expired_session(tmp_path: Path, cognito: dict[str, str], fake_api: FakeApi) -> list[str]:
+    """CLI arguments of a signed-in user whose saved ID token has expired."""
     outputs = write_outputs(tmp_path / "o.json", fake_api.url, **_ids(cognito))
     session = tmp_path / "session.json"
     base = ["--outputs", str(outputs), "--session", str(session)]
@@ -377,6 +376,14 @@ def test_an_expired_session_is_refreshed_before_the_request(
     main(["signin", "--email", "f@example.com", "--password", "Secret-123", *base])
     stale = json.loads(session.read_text())
     session.write_text(json.dumps({**stale, "id_token": "stale", "expires_at": 0}))
+    return base
+
+
+def test_an_expired_session_is_refreshed_before_the_request(
+    tmp_path: Path, expired_session: list[str], fake_api: FakeApi
+) -> None:
+    # GIVEN a signed-in user whose saved ID token has expired
+    base, session = expired_session, tmp_path / "session.json"
     fake_api.answer("GET", "/items", 200, {"items": [], "nextToken": None})
     # WHEN a command runs
     code = main(["list", *base])
@@ -387,6 +394,17 @@ def test_an_expired_session_is_refreshed_before_the_request(
     assert token_claims(fresh["id_token"])["token_use"] == "id"
     assert fake_api.requests[0].headers["Authorization"] == fresh["id_token"]
     assert stat.S_IMODE(session.stat().st_mode) == 0o600
+
+
+def test_token_refreshes_an_expired_session_first(
+    tmp_path: Path, expired_session: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The README: "`./todo token` refreshes it first if it has expired".
+    capsys.readouterr()  # what signing in printed
+    assert main(["token", *expired_session]) == 0
+    printed = capsys.readouterr().out.strip()
+    assert printed == json.loads((tmp_path / "session.json").read_text())["id_token"]
+    assert token_claims(printed)["token_use"] == "id"
 
 
 # -- input the user gets wrong: one line each, nothing sent -----------------------------------
@@ -529,6 +547,26 @@ def test_output_prints_one_stack_output_or_names_the_known_ones(
     assert main(["output", "Nope", *signed_in]) == 1
     err = capsys.readouterr().err.strip()
     assert err.startswith("error: stack TodoStack-dev has no output 'Nope' (it has GraphQLUrl,")
+
+
+def test_output_without_a_key_lists_every_output(
+    signed_in: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The README: "`./todo output` with no key lists every output".
+    outputs = json.loads((tmp_path / "outputs.json").read_text())["TodoStack-dev"]
+    assert main(["output", *signed_in]) == 0
+    assert capsys.readouterr().out.splitlines() == [f"{k} = {v}" for k, v in outputs.items()]
+
+
+def test_signout_deletes_the_saved_session(
+    signed_in: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The README: "`./todo signout` deletes" the session file `signin` keeps.
+    assert main(["signout", *signed_in]) == 0
+    assert not (tmp_path / "session.json").exists()
+    assert capsys.readouterr().out.strip() == "signed out"
+    assert main(["signout", *signed_in]) == 0
+    assert capsys.readouterr().out.strip() == "not signed in"
 
 
 def test_the_cli_trusts_the_local_stacks_ca_for_https_loopback_outputs(tmp_path, monkeypatch):
