@@ -51,12 +51,10 @@ def test_runner_writes_outputs_prints_one_ready_line_and_stops_on_sigterm(tmp_pa
     finally:
         # WHEN it gets SIGTERM
         process.send_signal(signal.SIGTERM)
-        started = time.monotonic()
-        remaining, _ = process.communicate(timeout=30)
+        remaining, _ = process.communicate(timeout=30)  # raises if it does not stop by itself
     # THEN it stops by itself, cleanly, and says so
     assert process.returncode == 0
     assert "Local stack stopped." in remaining
-    assert time.monotonic() - started < 30
 
 
 def test_a_busy_port_is_one_line_naming_it_and_how_to_change_it(tmp_path: Path):
