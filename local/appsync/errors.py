@@ -72,6 +72,11 @@ def runtime_error(text: str) -> ErrorEntry:
     return ErrorEntry(text, RUNTIME_ERROR_TYPE)
 
 
+def request_error_body(error_type: str, message: str) -> dict[str, Any]:
+    """The body of a request-level failure (HTTP 4xx or 5xx): one error, no data."""
+    return {"errors": [{"errorType": error_type, "message": message}]}
+
+
 def unauthorized_body(message: str) -> dict[str, Any]:
-    """The body of a request-level failure (HTTP 401)."""
-    return {"errors": [{"errorType": "UnauthorizedException", "message": message}]}
+    """The body of a request-level auth failure (HTTP 401)."""
+    return request_error_body("UnauthorizedException", message)

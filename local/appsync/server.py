@@ -22,7 +22,7 @@ from typing import Any
 from aiohttp import web
 
 from local.appsync.auth import AuthFailure, AuthRequest, RequestAuthenticator
-from local.appsync.errors import unauthorized_body
+from local.appsync.errors import request_error_body, unauthorized_body
 from local.appsync.executor import AppSyncExecutor
 from local.appsync.explorer import with_explorer
 from local.appsync.faults import (
@@ -110,7 +110,7 @@ def _bad_request(message: str) -> web.Response:
 
 
 def _bad_request_body(message: str) -> dict[str, Any]:
-    return {"errors": [{"errorType": "BadRequestException", "message": message}]}
+    return request_error_body("BadRequestException", message)
 
 
 async def _preflight(request: web.Request) -> web.Response:
@@ -121,7 +121,7 @@ async def _graphql(request: web.Request) -> web.StreamResponse:
     try:
         raw = await request.read()
     except web.HTTPRequestEntityTooLarge:
-        return _json({"errors": [{"errorType": "PayloadTooLarge", "message": "Too large"}]}, 413)
+        return _json(request_error_body("PayloadTooLarge", "Too large"), 413)
     injector = request.app.get(FAULTS_KEY)
     try:
         fault = injector.decide(request.headers, raw) if injector is not None else None
