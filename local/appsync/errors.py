@@ -61,10 +61,14 @@ class AppSyncError(Exception):
         self.entry = entry
 
 
+def not_authorized_message(type_name: str, field_name: str) -> str:
+    """AppSync's message for a field the caller may not access (queries and subscriptions)."""
+    return f"Not Authorized to access {field_name} on type {type_name}"
+
+
 def unauthorized(type_name: str, field_name: str) -> AppSyncError:
     """A field the caller's mode or policy does not admit (HTTP 200, data null)."""
-    message = f"Not Authorized to access {field_name} on type {type_name}"
-    return AppSyncError(ErrorEntry(message, UNAUTHORIZED))
+    return AppSyncError(ErrorEntry(not_authorized_message(type_name, field_name), UNAUTHORIZED))
 
 
 def runtime_error(text: str) -> ErrorEntry:

@@ -41,6 +41,7 @@ from graphql import (
 )
 from graphql.execution.values import VariableValues, get_directive_values
 
+from local.appsync.errors import UNAUTHORIZED, not_authorized_message
 from local.appsync.executor import AppSyncExecutor
 from local.appsync.filters import Invalidation, filter_matches
 from local.appsync.identity import Caller
@@ -318,8 +319,8 @@ def _unauthorized(type_name: str, field_name: str, path: list[Any]) -> dict[str,
     return {
         "path": path,
         "data": None,
-        "errorType": "Unauthorized",
+        "errorType": UNAUTHORIZED,
         "errorInfo": None,
         "locations": [],
-        "message": f"Not Authorized to access {field_name} on type {type_name}",
+        "message": not_authorized_message(type_name, field_name),
     }
