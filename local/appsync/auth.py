@@ -56,6 +56,18 @@ class AuthFailure(Exception):
 
 
 @dataclass(frozen=True)
+class AuthRequest:
+    """What request-level auth reads of an HTTP request (or of a real-time handshake)."""
+
+    method: str
+    path: str  # as sent, still percent-encoded: SigV4 signs it so
+    query: str
+    headers: Mapping[str, str]
+    body: bytes
+    source_ip: str
+
+
+@dataclass(frozen=True)
 class RequestAuthenticator:
     enabled_modes: frozenset[str]
     verify_jwt: JwtVerifier
@@ -63,17 +75,9 @@ class RequestAuthenticator:
     api_keys: Mapping[str, float] = field(default_factory=dict)  # key -> expiry (epoch s)
     authorize_lambda: LambdaAuthorize | None = None  # set when the API has AWS_LAMBDA
 
-    def authenticate(
-        self,
-        method: str,
-        path: str,
-        query: str,
-        headers: Mapping[str, str],
-        body: bytes,
-        source_ip: str,
-    ) -> Caller:
-        authorization = _header(headers, "authorization")
-        api_key = _header(headers, "x-api-key")
+    def authenticate(self, request: AuthRequest) -> Caller:
+        authorization = _header(request.headers, "authorization")
+        api_key = _header(request.headers, "x-api-key")
         if not authorization and api_key and API_KEY in self.enabled_modes:
             return self._api_key_caller(api_key)
         if not authorization:
@@ -82,34 +86,28 @@ class RequestAuthenticator:
         lambda_mode = authorize_lambda is not None
         signed = authorization.startswith(SIGV4_PREFIX)
         if signed and (IAM in self.enabled_modes or not lambda_mode):
-            return self._iam_caller(method, path, query, headers, body, source_ip)
+            return self._iam_caller(request)
         token = authorization.removeprefix("Bearer ").strip()
         if COGNITO in self.enabled_modes and (not lambda_mode or looks_like_jwt(token)):
             try:
                 claims = self.verify_jwt(token)
             except Exception as error:
                 raise AuthFailure(_jwt_message(error)) from error
-            return cognito_caller(claims, source_ip)
+            return cognito_caller(claims, request.source_ip)
         if authorize_lambda is not None:
-            return authorize_lambda(authorization, body, headers)
+            return authorize_lambda(authorization, request.body, request.headers)
         raise AuthFailure(NO_VALID_AUTHORIZATION)
 
-    def _iam_caller(
-        self,
-        method: str,
-        path: str,
-        query: str,
-        headers: Mapping[str, str],
-        body: bytes,
-        source_ip: str,
-    ) -> Caller:
+    def _iam_caller(self, request: AuthRequest) -> Caller:
         if IAM not in self.enabled_modes:
             raise AuthFailure(IAM_NOT_ENABLED)
         try:
-            principal = self.verify_sigv4(method, path, query, headers, body)
+            principal = self.verify_sigv4(
+                request.method, request.path, request.query, request.headers, request.body
+            )
         except Exception as error:  # the verifier's reason goes to the log, not the client
             raise AuthFailure(SIGNATURE_MISMATCH) from error
-        return iam_caller(principal, source_ip)
+        return iam_caller(principal, request.source_ip)
 
     def _api_key_caller(self, key: str) -> Caller:
         expires = self.api_keys.get(key)

@@ -61,10 +61,14 @@ class AppSyncError(Exception):
         self.entry = entry
 
 
+def not_authorized_message(type_name: str, field_name: str) -> str:
+    """AppSync's message for a field the caller may not access (queries and subscriptions)."""
+    return f"Not Authorized to access {field_name} on type {type_name}"
+
+
 def unauthorized(type_name: str, field_name: str) -> AppSyncError:
     """A field the caller's mode or policy does not admit (HTTP 200, data null)."""
-    message = f"Not Authorized to access {field_name} on type {type_name}"
-    return AppSyncError(ErrorEntry(message, UNAUTHORIZED))
+    return AppSyncError(ErrorEntry(not_authorized_message(type_name, field_name), UNAUTHORIZED))
 
 
 def runtime_error(text: str) -> ErrorEntry:
@@ -72,6 +76,11 @@ def runtime_error(text: str) -> ErrorEntry:
     return ErrorEntry(text, RUNTIME_ERROR_TYPE)
 
 
+def request_error_body(error_type: str, message: str) -> dict[str, Any]:
+    """The body of a request-level failure (HTTP 4xx or 5xx): one error, no data."""
+    return {"errors": [{"errorType": error_type, "message": message}]}
+
+
 def unauthorized_body(message: str) -> dict[str, Any]:
-    """The body of a request-level failure (HTTP 401)."""
-    return {"errors": [{"errorType": "UnauthorizedException", "message": message}]}
+    """The body of a request-level auth failure (HTTP 401)."""
+    return request_error_body("UnauthorizedException", message)

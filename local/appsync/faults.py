@@ -36,6 +36,8 @@ from typing import Any
 
 from aiohttp import web
 
+from local.appsync.errors import request_error_body
+
 FAULT_HEADER = "x-local-fault"
 KINDS = ("5xx", "503", "5xx-after", "429", "throttle", "drop", "hang", "slow")
 SERVER_ERRORS = (500, 502, 503, 504)
@@ -165,7 +167,7 @@ def _operation_name(body: bytes) -> str | None:
 
 
 def _error(status: int, error_type: str, message: str) -> web.Response:
-    body = {"errors": [{"errorType": error_type, "message": message}]}
+    body = request_error_body(error_type, message)
     return web.json_response(body, status=status, headers={"x-amzn-ErrorType": error_type})
 
 

@@ -19,13 +19,15 @@ fieldName may name a nested field with dots ("author.name").
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from operator import ge, gt, le, lt
 from typing import Any
 
 MAX_INVALIDATIONS = 5  # "up to five unique invalidateSubscriptions calls in a single request"
 
 _MISSING = object()
+_ORDER: dict[Any, Callable[[Any, Any], Any]] = {"gt": gt, "ge": ge, "lt": lt, "le": le}
 
 
 @dataclass(frozen=True)
@@ -126,12 +128,7 @@ def _holds(single: Mapping[str, Any], data: Mapping[str, Any]) -> bool:
     if operator == "between":
         low, high = expected if isinstance(expected, list) and len(expected) == 2 else (None, None)
         return _comparable(field, low) and _comparable(field, high) and low <= field <= high
-    comparisons = {
-        "gt": lambda a, b: a > b,
-        "ge": lambda a, b: a >= b,
-        "lt": lambda a, b: a < b,
-        "le": lambda a, b: a <= b,
-    }
-    if operator in comparisons:
-        return _comparable(field, expected) and bool(comparisons[operator](field, expected))
+    compare = _ORDER.get(operator)
+    if compare is not None:
+        return _comparable(field, expected) and bool(compare(field, expected))
     raise ValueError(f"unknown subscription filter operator {operator!r}")

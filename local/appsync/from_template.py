@@ -152,7 +152,7 @@ def read_appsync(
         (
             p.get("UserPoolConfig", {})
             for p in api.get("AdditionalAuthenticationProviders", [])
-            if p["AuthenticationType"] == "AMAZON_COGNITO_USER_POOLS"
+            if p["AuthenticationType"] == COGNITO
         ),
         {},
     )

@@ -20,12 +20,14 @@ API_KEY = "API_KEY"
 
 LAMBDA = "AWS_LAMBDA"
 
+OIDC = "OPENID_CONNECT"
+
 # The directive that admits each auth mode on a field or type.
 MODE_DIRECTIVES = {
     "aws_cognito_user_pools": COGNITO,
     "aws_iam": IAM,
     "aws_api_key": API_KEY,
-    "aws_oidc": "OPENID_CONNECT",
+    "aws_oidc": OIDC,
     "aws_lambda": LAMBDA,
 }
 
@@ -46,11 +48,11 @@ class AuthType(StrEnum):
 
 
 _AUTH_TYPE_BY_MODE = {
-    "AMAZON_COGNITO_USER_POOLS": AuthType.USER_POOL,
-    "AWS_IAM": AuthType.IAM,
-    "API_KEY": AuthType.API_KEY,
-    "OPENID_CONNECT": AuthType.OIDC,
-    "AWS_LAMBDA": AuthType.LAMBDA,
+    COGNITO: AuthType.USER_POOL,
+    IAM: AuthType.IAM,
+    API_KEY: AuthType.API_KEY,
+    OIDC: AuthType.OIDC,
+    LAMBDA: AuthType.LAMBDA,
 }
 
 

@@ -28,6 +28,7 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from local.appsync.errors import AppSyncError, ErrorEntry
 from local.appsync.specs import DataSourceSpec, ResolverSpec
 from local.awslambda.pool import InvocationError
 from local.template import CannotEmulate
@@ -86,26 +87,13 @@ class LambdaSource:
         return _batch_item(result)
 
     def direct(self, event: dict[str, Any]) -> Any:
-        """Run a direct Lambda resolver; raises DirectLambdaError for a function error."""
+        """Run a direct Lambda resolver; a function error raises AppSyncError with the field's
+        error."""
         try:
             return self._function.invoke(event)
         except InvocationError as error:
-            raise DirectLambdaError(
-                {
-                    "message": _message(error),
-                    "errorType": error.payload.get("errorType") or UNHANDLED,
-                    "data": None,
-                    "errorInfo": None,
-                }
-            ) from error
-
-
-class DirectLambdaError(Exception):
-    """A direct Lambda resolver's function failed; `entry` is the field's error."""
-
-    def __init__(self, entry: dict[str, Any]) -> None:
-        super().__init__(entry["message"])
-        self.entry = entry
+            error_type = error.payload.get("errorType") or UNHANDLED
+            raise AppSyncError(ErrorEntry(_message(error), error_type)) from error
 
 
 def direct_event(call: Any, stash: dict[str, Any], prev: dict[str, Any] | None) -> dict[str, Any]:

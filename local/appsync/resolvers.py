@@ -25,17 +25,12 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from local.appsync.dynamodb import DynamoDbSource, UnsupportedRequest
-from local.appsync.errors import runtime_error
+from local.appsync.errors import AppSyncError, ErrorEntry, runtime_error
 from local.appsync.filters import MAX_INVALIDATIONS, NO_EXTENSIONS, Extensions
 from local.appsync.identity import AuthType
 from local.appsync.index_view import LaggingIndexes
 from local.appsync.js_runtime import JsModule, JsRuntime, Outcome, make_context
-from local.appsync.lambda_source import (
-    DirectLambdaError,
-    LambdaFunction,
-    LambdaSource,
-    direct_event,
-)
+from local.appsync.lambda_source import LambdaFunction, LambdaSource, direct_event
 from local.appsync.specs import DataSourceSpec, ResolverSpec
 
 log = logging.getLogger("local.appsync.resolver")
@@ -136,15 +131,11 @@ class ResolverExecutor:
         if len(extensions.invalidations) > MAX_INVALIDATIONS:
             # The extensions reference: more than five invalidateSubscriptions calls in one
             # request is a GraphQL error.
-            run.errors.append(
-                {
-                    "message": f"At most {MAX_INVALIDATIONS} invalidateSubscriptions calls are "
-                    "allowed in one request",
-                    "errorType": "BadRequestException",
-                    "data": None,
-                    "errorInfo": None,
-                }
+            message = (
+                f"At most {MAX_INVALIDATIONS} invalidateSubscriptions calls are allowed in one "
+                "request"
             )
+            run.errors.append(ErrorEntry(message, "BadRequestException").to_entry())
             extensions = Extensions(extensions.subscription_filter, extensions.invalidation_filter)
         return Run(value, run.errors, extensions)
 
@@ -179,8 +170,8 @@ class ResolverExecutor:
         event = direct_event(run.call, run.stash, prev)
         try:
             return self._lambda(source).direct(event)
-        except DirectLambdaError as error:
-            run.errors.append(error.entry)
+        except AppSyncError as error:
+            run.errors.append(error.entry.to_entry())
             raise _Aborted from error
 
     def _lambda(self, source: DataSourceSpec) -> LambdaSource:

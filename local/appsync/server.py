@@ -16,14 +16,13 @@ import asyncio
 import json
 import logging
 import uuid
-from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from aiohttp import web
 
-from local.appsync.auth import AuthFailure, RequestAuthenticator
-from local.appsync.errors import unauthorized_body
+from local.appsync.auth import AuthFailure, AuthRequest, RequestAuthenticator
+from local.appsync.errors import request_error_body, unauthorized_body
 from local.appsync.executor import AppSyncExecutor
 from local.appsync.explorer import with_explorer
 from local.appsync.faults import (
@@ -111,7 +110,7 @@ def _bad_request(message: str) -> web.Response:
 
 
 def _bad_request_body(message: str) -> dict[str, Any]:
-    return {"errors": [{"errorType": "BadRequestException", "message": message}]}
+    return request_error_body("BadRequestException", message)
 
 
 async def _preflight(request: web.Request) -> web.Response:
@@ -122,7 +121,7 @@ async def _graphql(request: web.Request) -> web.StreamResponse:
     try:
         raw = await request.read()
     except web.HTTPRequestEntityTooLarge:
-        return _json({"errors": [{"errorType": "PayloadTooLarge", "message": "Too large"}]}, 413)
+        return _json(request_error_body("PayloadTooLarge", "Too large"), 413)
     injector = request.app.get(FAULTS_KEY)
     try:
         fault = injector.decide(request.headers, raw) if injector is not None else None
@@ -141,10 +140,7 @@ async def _answer(request: web.Request, raw: bytes) -> web.Response:
     """Auth and execution run in a worker thread: a Lambda authorizer waits for its function,
     which runs on this event loop (lambda_authorizer.py)."""
     loop = asyncio.get_running_loop()
-    status, body = await loop.run_in_executor(
-        request.app[POOL_KEY],
-        _respond,
-        request.app,
+    auth_request = AuthRequest(
         request.method,
         request.rel_url.raw_path,  # SigV4 signs the path as sent, still encoded
         request.rel_url.raw_query_string,
@@ -152,25 +148,20 @@ async def _answer(request: web.Request, raw: bytes) -> web.Response:
         raw,
         request.remote or "127.0.0.1",
     )
+    status, body = await loop.run_in_executor(
+        request.app[POOL_KEY], _respond, request.app, auth_request
+    )
     return _json(body, status)
 
 
-def _respond(
-    app: web.Application,
-    method: str,
-    path: str,
-    query: str,
-    headers: Mapping[str, str],
-    raw: bytes,
-    source_ip: str,
-) -> tuple[int, dict[str, Any]]:
+def _respond(app: web.Application, request: AuthRequest) -> tuple[int, dict[str, Any]]:
     try:
-        caller = app[AUTH_KEY].authenticate(method, path, query, headers, raw, source_ip)
+        caller = app[AUTH_KEY].authenticate(request)
     except AuthFailure as failure:
         log.info("request-level auth failed: %s (cause: %s)", failure, failure.__cause__)
         return 401, unauthorized_body(str(failure))
     try:
-        payload = json.loads(raw)
+        payload = json.loads(request.body)
     except (ValueError, RecursionError):  # RecursionError: nested deeper than the parser goes
         return 400, _bad_request_body("The request body is not valid JSON.")
     if not isinstance(payload, dict) or not isinstance(payload.get("query"), str):
@@ -181,7 +172,7 @@ def _respond(
     if not isinstance(variables, dict) or not isinstance(operation_name, str | None):
         message = "'variables' must be an object and 'operationName' a string."
         return 400, _bad_request_body(message)
-    lowered = {k.lower(): v for k, v in headers.items()}
+    lowered = {k.lower(): v for k, v in request.headers.items()}
     return 200, app[EXECUTOR_KEY].execute(
         payload["query"], variables, operation_name, caller, lowered
     )

@@ -41,6 +41,7 @@ from graphql import (
 )
 from graphql.execution.values import VariableValues, get_directive_values
 
+from local.appsync.errors import UNAUTHORIZED, not_authorized_message
 from local.appsync.executor import AppSyncExecutor
 from local.appsync.filters import Invalidation, filter_matches
 from local.appsync.identity import Caller
@@ -168,23 +169,21 @@ class SubscriptionRegistry:
 
     def publish(self, mutation_field: str, result: dict[str, Any]) -> None:
         """Mutation listener: safe from any thread, never blocks the caller."""
-        loop = self._loop
-        if loop is None or loop.is_closed():
-            return
-        try:
-            loop.call_soon_threadsafe(self._fan_out, mutation_field, result)
-        except RuntimeError:  # the loop closed between the check and the call
-            log.debug("event of %s dropped: the event loop is closed", mutation_field)
+        self._on_loop(self._fan_out, mutation_field, result)
 
     def invalidate(self, invalidation: Invalidation) -> None:
         """Invalidation listener: safe from any thread, never blocks the caller."""
+        self._on_loop(self._invalidate, invalidation)
+
+    def _on_loop(self, callback: Callable[..., None], *args: Any) -> None:
+        """Run `callback(*args)` soon on the registry's loop; dropped when it has no open loop."""
         loop = self._loop
         if loop is None or loop.is_closed():
             return
         try:
-            loop.call_soon_threadsafe(self._invalidate, invalidation)
-        except RuntimeError:
-            log.debug("invalidation of %s dropped: the loop is closed", invalidation)
+            loop.call_soon_threadsafe(callback, *args)
+        except RuntimeError:  # the loop closed between the check and the call
+            log.debug("%s%r dropped: the event loop is closed", callback.__name__, args)
 
     def _invalidate(self, invalidation: Invalidation) -> None:
         """End the subscriptions of that field whose invalidation filter matches the payload:
@@ -318,8 +317,8 @@ def _unauthorized(type_name: str, field_name: str, path: list[Any]) -> dict[str,
     return {
         "path": path,
         "data": None,
-        "errorType": "Unauthorized",
+        "errorType": UNAUTHORIZED,
         "errorInfo": None,
         "locations": [],
-        "message": f"Not Authorized to access {field_name} on type {type_name}",
+        "message": not_authorized_message(type_name, field_name),
     }

@@ -9,6 +9,7 @@ from concurrent.futures import Executor
 from aiohttp import WSCloseCode, web
 
 from local.appsync.auth import AuthFailure, RequestAuthenticator
+from local.appsync.errors import request_error_body
 from local.appsync.executor import AppSyncExecutor
 from local.appsync.identity import Caller
 from local.appsync.realtime.connection import Connection, RealtimeSettings
@@ -50,7 +51,7 @@ class RealtimeEndpoint:
         )
         if not ws.can_prepare(request).ok:
             message = "Expected a WebSocket upgrade with the graphql-ws subprotocol."
-            body = {"errors": [{"errorType": "BadRequestException", "message": message}]}
+            body = request_error_body("BadRequestException", message)
             return web.json_response(body, status=400)
         loop = asyncio.get_running_loop()
         self.registry.bind(loop)

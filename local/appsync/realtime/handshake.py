@@ -19,7 +19,7 @@ from urllib.parse import unquote
 
 from aiohttp import web
 
-from local.appsync.auth import AuthFailure, RequestAuthenticator
+from local.appsync.auth import AuthFailure, AuthRequest, RequestAuthenticator
 from local.appsync.errors import NO_VALID_AUTHORIZATION
 from local.appsync.identity import Caller
 
@@ -32,14 +32,8 @@ def authenticate_connect(authenticator: RequestAuthenticator, request: web.Reque
     """Who opens the connection; raises AuthFailure."""
     headers = handshake_headers(request)
     check_host(headers, request.host)
-    return authenticator.authenticate(
-        "POST",
-        graphql_path(request) + CONNECT_SUFFIX,
-        "",
-        headers,
-        b"{}",
-        request.remote or "127.0.0.1",
-    )
+    path = graphql_path(request) + CONNECT_SUFFIX
+    return authenticator.authenticate(_signed_post(request, path, headers, b"{}"))
 
 
 def authenticate_start(
@@ -49,8 +43,15 @@ def authenticate_start(
     headers = string_headers(authorization)
     check_host(headers, request.host)
     return authenticator.authenticate(
-        "POST", graphql_path(request), "", headers, data.encode(), request.remote or "127.0.0.1"
+        _signed_post(request, graphql_path(request), headers, data.encode())
     )
+
+
+def _signed_post(
+    request: web.Request, path: str, headers: Mapping[str, str], body: bytes
+) -> AuthRequest:
+    """The POST an IAM header object signs: no query, the body AppSync names for the step."""
+    return AuthRequest("POST", path, "", headers, body, request.remote or "127.0.0.1")
 
 
 def graphql_path(request: web.Request) -> str:

@@ -13,6 +13,7 @@ from typing import Any
 from graphql import FragmentDefinitionNode, GraphQLError, OperationType, get_operation_ast
 from graphql.execution.values import get_argument_values, get_variable_values
 
+from local.appsync.errors import UNAUTHORIZED, not_authorized_message
 from local.appsync.executor import AppSyncExecutor
 from local.appsync.identity import Caller
 from local.appsync.realtime.messages import resolver_error, unsupported, validation_error
@@ -49,8 +50,8 @@ def prepare_subscription(
     node = fields[0]
     field_name = node.name.value
     if not executor.is_allowed(caller, SUBSCRIPTION, field_name):
-        message = f"Not Authorized to access {field_name} on type {SUBSCRIPTION}"
-        return [{"errorType": "Unauthorized", "message": message}]
+        message = not_authorized_message(SUBSCRIPTION, field_name)
+        return [{"errorType": UNAUTHORIZED, "message": message}]
     coerced = get_variable_values(executor.schema, operation.variable_definitions or (), variables)
     if isinstance(coerced, list):
         return [validation_error(e) for e in coerced]

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from local.appsync.auth import AuthFailure, RequestAuthenticator
+from local.appsync.auth import AuthFailure, AuthRequest, RequestAuthenticator
 from local.appsync.executor import AppSyncExecutor
 from local.appsync.identity import API_KEY, COGNITO, IAM, Caller
 from local.appsync.specs import DataSourceSpec, ResolverSpec
@@ -39,7 +39,7 @@ def authenticator(keys: dict[str, float]) -> RequestAuthenticator:
 
 
 def authenticate(auth: RequestAuthenticator, headers: dict[str, str]) -> Caller:
-    return auth.authenticate("POST", "/graphql", "", headers, b"{}", "127.0.0.1")
+    return auth.authenticate(AuthRequest("POST", "/graphql", "", headers, b"{}", "127.0.0.1"))
 
 
 def test_a_valid_key_is_an_api_key_caller_with_no_identity():

@@ -265,6 +265,9 @@ def test_an_api_key_gets_a_local_value_and_its_expiry(tmp_path: Path):
 
 
 def test_an_api_key_without_expires_lasts_seven_days(tmp_path: Path):
+    # AppSync API reference, CreateApiKey, `expires`: "The default value for this parameter is
+    # 7 days from creation time" (AWS rounds it down to the hour; the local runner does not).
+    # https://docs.aws.amazon.com/appsync/latest/APIReference/API_CreateApiKey.html
     import time
 
     config = read(with_api_key({}), tmp_path)

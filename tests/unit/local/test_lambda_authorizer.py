@@ -28,7 +28,7 @@ import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
 
-from local.appsync.auth import AuthFailure, RequestAuthenticator, looks_like_jwt
+from local.appsync.auth import AuthFailure, AuthRequest, RequestAuthenticator, looks_like_jwt
 from local.appsync.executor import AppSyncExecutor
 from local.appsync.identity import API_KEY, COGNITO, IAM, LAMBDA, AuthType, Caller
 from local.appsync.lambda_authorizer import (
@@ -130,7 +130,7 @@ def authenticator(modes: set[str], function: FakeFunction) -> tuple[RequestAuthe
 
 
 def send(auth: RequestAuthenticator, headers: dict[str, str], body: bytes = BODY) -> Caller:
-    return auth.authenticate("POST", "/graphql", "", headers, body, "127.0.0.1")
+    return auth.authenticate(AuthRequest("POST", "/graphql", "", headers, body, "127.0.0.1"))
 
 
 ALL = {COGNITO, IAM, API_KEY, LAMBDA}
