@@ -87,7 +87,9 @@ class RequestAuthenticator:
         signed = authorization.startswith(SIGV4_PREFIX)
         if signed and (IAM in self.enabled_modes or not lambda_mode):
             return self._iam_caller(request)
-        token = authorization.removeprefix("Bearer ").strip()
+        # The header holds the bare token: AppSync refuses "Bearer <jwt>" with 401 "Unable to
+        # parse JWT token." (aws/aws-appsync-community#198, #96), so no prefix is stripped.
+        token = authorization.strip()
         if COGNITO in self.enabled_modes and (not lambda_mode or looks_like_jwt(token)):
             try:
                 claims = self.verify_jwt(token)

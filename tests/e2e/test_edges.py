@@ -187,6 +187,14 @@ def test_garbage_token_is_refused_at_both_doors(stack: RunningStack, alice: User
     assert_request_refused(graphql(stack, LIST, headers={"Authorization": "not-a-jwt"}))
 
 
+def test_a_bearer_prefixed_token_is_refused_as_appsync_refuses_it(stack: RunningStack, alice: User):
+    # AppSync takes the bare ID token in Authorization; "Bearer <token>" gets 401
+    # UnauthorizedException "Unable to parse JWT token." (aws/aws-appsync-community#198).
+    headers = {"Authorization": f"Bearer {alice.id_token}"}
+    assert_request_refused(graphql(stack, LIST, headers=headers))
+    assert graphql(stack, LIST, headers={"Authorization": alice.id_token}).status_code == 200
+
+
 # -- optimistic locking under concurrency ------------------------------------------------------
 
 
