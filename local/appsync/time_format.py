@@ -8,36 +8,49 @@ formats use in practice; any other letter is refused with a clear error rather t
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import UTC, datetime, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-# Java pattern letters (by run length where it matters) -> strftime/strptime directives.
+# Java pattern tokens -> strftime/strptime directives. Only these exact runs are accepted:
+# Java gives other runs other meanings (MMMMM is a narrow "J", ZZZZ is "GMT", ddd an error).
 _DIRECTIVES = {
+    "y": "%Y",
+    "yyy": "%Y",
     "yyyy": "%Y",
     "uuuu": "%Y",
     "yy": "%y",
     "MMMM": "%B",
     "MMM": "%b",
     "MM": "%m",
-    "M": "%m",
     "dd": "%d",
-    "d": "%d",
     "HH": "%H",
-    "H": "%H",
     "hh": "%I",
-    "h": "%I",
     "mm": "%M",
-    "m": "%M",
     "ss": "%S",
-    "s": "%S",
     "a": "%p",
     "EEEE": "%A",
     "EEE": "%a",
+    "EE": "%a",
     "E": "%a",
     "Z": "%z",
+    "ZZ": "%z",
+    "ZZZ": "%z",
     "z": "%Z",
-    "D": "%j",
+    "zz": "%Z",
+    "zzz": "%Z",
     "DDD": "%j",
+}
+# One letter is the number without padding in Java ("d" of the 5th is "5", not "05"); when
+# parsing, strptime's padded directives accept it too.
+_UNPADDED: dict[str, tuple[str, Callable[[datetime], int]]] = {
+    "M": ("%m", lambda moment: moment.month),
+    "d": ("%d", lambda moment: moment.day),
+    "H": ("%H", lambda moment: moment.hour),
+    "h": ("%I", lambda moment: (moment.hour % 12) or 12),
+    "m": ("%M", lambda moment: moment.minute),
+    "s": ("%S", lambda moment: moment.second),
+    "D": ("%j", lambda moment: moment.timetuple().tm_yday),
 }
 _TOKEN = re.compile(r"'(?:[^']|'')*'|([A-Za-z])\1*|[^A-Za-z']+")
 
@@ -52,6 +65,8 @@ def format_epoch_ms(epoch_ms: float, pattern: str, zone: str) -> str:
             out.append(f"{moment.microsecond:06d}"[: len(token)].ljust(len(token), "0"))
         elif token[0] in "Xx":
             out.append(_offset(moment, token))
+        elif token in _UNPADDED:
+            out.append(str(_UNPADDED[token][1](moment)))
         elif token[0].isalpha():
             out.append(moment.strftime(_directive(token, pattern)))
         else:
@@ -87,7 +102,7 @@ def _tokens(pattern: str) -> list[str]:
 
 
 def _directive(token: str, pattern: str) -> str:
-    directive = _DIRECTIVES.get(token) or _DIRECTIVES.get(token[0])
+    directive = _DIRECTIVES.get(token) or _UNPADDED.get(token, (None, None))[0]
     if directive is None:
         raise ValueError(f"pattern letter {token!r} in {pattern!r} is not supported locally")
     return directive
